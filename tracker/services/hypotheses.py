@@ -1,0 +1,286 @@
+"""Hypotheses: drafting, pre-registration (lock + hash) and amendments.
+
+A registered hypothesis row never changes again (its hash stays verifiable); amendments are
+stored beside it and ``effective_values`` applies them in order, so every view can show the
+original and the amended text side by side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from tracker.errors import LockedError, NotFoundError, ValidationError
+from tracker.models import (
+    Amendment,
+    AmendmentCreate,
+    Hypothesis,
+    HypothesisCreate,
+    HypothesisUpdate,
+    Measure,
+    utcnow,
+)
+from tracker.services import audit
+from tracker.services.common import canonical_json, sha256_hex, snapshot, validate
+from tracker.services.measures import find_measure
+from tracker.services.pilots import get_pilot
+from tracker.services.versioning import check_version, guarded_update
+
+# What a registration promises; the hash covers exactly these (and the measure's code).
+HASHED_FIELDS = (
+    "code",
+    "if_text",
+    "then_text",
+    "because_text",
+    "expected_direction",
+    "min_effect",
+    "min_effect_type",
+    "design",
+    "comparison_group",
+    "alpha",
+    "is_primary",
+)
+
+
+def canonical_content(hypothesis: Hypothesis, measure_code: str) -> dict[str, Any]:
+    content = {name: getattr(hypothesis, name) for name in HASHED_FIELDS}
+    content = {k: (str(v) if hasattr(v, "value") else v) for k, v in content.items()}
+    content["min_effect"] = float(content["min_effect"])
+    content["alpha"] = float(content["alpha"])
+    content["measure"] = measure_code
+    return content
+
+
+def content_hash(hypothesis: Hypothesis, measure_code: str) -> str:
+    """SHA-256 of the canonical JSON of what was registered."""
+    return sha256_hex(canonical_json(canonical_content(hypothesis, measure_code)))
+
+
+def _measure_code(session: Session, hypothesis: Hypothesis) -> str:
+    measure = session.get(Measure, hypothesis.measure_id)
+    assert measure is not None  # guaranteed by the foreign key
+    return measure.code
+
+
+def verify_registration(session: Session, hypothesis: Hypothesis) -> bool:
+    """True when a registered hypothesis still has the content it was registered with."""
+    if hypothesis.content_hash is None:
+        return False
+    return content_hash(hypothesis, _measure_code(session, hypothesis)) == hypothesis.content_hash
+
+
+def list_hypotheses(session: Session, pilot_id: int) -> list[Hypothesis]:
+    return list(
+        session.exec(
+            select(Hypothesis).where(Hypothesis.pilot_id == pilot_id).order_by(col(Hypothesis.code))
+        )
+    )
+
+
+def get_hypothesis(session: Session, hypothesis_id: int) -> Hypothesis:
+    hypothesis = session.get(Hypothesis, hypothesis_id)
+    if hypothesis is None:
+        raise NotFoundError("hypothesis", hypothesis_id)
+    return hypothesis
+
+
+def find_hypothesis(session: Session, pilot_id: int, code: str) -> Hypothesis | None:
+    return session.exec(
+        select(Hypothesis).where(Hypothesis.pilot_id == pilot_id, Hypothesis.code == code)
+    ).first()
+
+
+def _measure_id(session: Session, code: str) -> int:
+    measure = find_measure(session, code)
+    if measure is None:
+        raise ValidationError.single("measure_code", "unknown_measure", code)
+    assert measure.id is not None
+    return measure.id
+
+
+def add_hypothesis(
+    session: Session, pilot_id: int, data: HypothesisCreate | dict[str, Any], *, actor: str
+) -> Hypothesis:
+    valid = validate(HypothesisCreate, data)
+    get_pilot(session, pilot_id)
+    if find_hypothesis(session, pilot_id, valid.code) is not None:
+        raise ValidationError.single("code", "duplicate", valid.code)
+    hypothesis = Hypothesis.model_validate(
+        valid.model_dump(exclude={"measure_code"})
+        | {"pilot_id": pilot_id, "measure_id": _measure_id(session, valid.measure_code)}
+    )
+    session.add(hypothesis)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="hypothesis",
+        entity_id=hypothesis.id,
+        pilot_id=pilot_id,
+        after=snapshot(hypothesis),
+    )
+    return hypothesis
+
+
+def update_hypothesis(
+    session: Session,
+    hypothesis_id: int,
+    changes: HypothesisUpdate | dict[str, Any],
+    *,
+    expected_version: int,
+    actor: str,
+) -> Hypothesis:
+    """Edit a draft hypothesis. Registered ones raise LockedError: amend them instead."""
+    valid = validate(HypothesisUpdate, changes)
+    hypothesis = get_hypothesis(session, hypothesis_id)
+    if hypothesis.is_locked:
+        raise LockedError(hypothesis.code, hypothesis.registered_at)
+    check_version("hypothesis", hypothesis, expected_version)
+    values = valid.model_dump(exclude_unset=True)
+    if "measure_code" in values:
+        values["measure_id"] = _measure_id(session, values.pop("measure_code"))
+    before = snapshot(hypothesis)
+    guarded_update(
+        session,
+        Hypothesis,
+        hypothesis,
+        entity="hypothesis",
+        expected_version=expected_version,
+        values=values | {"updated_at": utcnow()},
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        entity="hypothesis",
+        entity_id=hypothesis.id,
+        pilot_id=hypothesis.pilot_id,
+        before=before,
+        after=snapshot(hypothesis),
+    )
+    return hypothesis
+
+
+def register_hypotheses(
+    session: Session,
+    pilot_id: int,
+    *,
+    actor: str,
+    registered_late: bool = False,
+    now: dt.datetime | None = None,
+) -> list[Hypothesis]:
+    """Lock every draft hypothesis of the pilot: timestamp plus SHA-256 of its content.
+
+    After the intervention start date this is refused unless ``registered_late`` is set; the
+    flag is stored on each hypothesis and shown wherever it appears.
+    """
+    pilot = get_pilot(session, pilot_id)
+    now = now or utcnow()
+    late = now.date() > pilot.intervention_start
+    if late and not registered_late:
+        raise ValidationError.single(
+            "registered_late", "late_registration", None, start=pilot.intervention_start
+        )
+    drafts = [h for h in list_hypotheses(session, pilot_id) if not h.is_locked]
+    if not drafts:
+        raise ValidationError.single("hypotheses", "nothing_to_register")
+    for hypothesis in drafts:
+        before = snapshot(hypothesis)
+        hypothesis.registered_at = now
+        hypothesis.registered_late = late
+        hypothesis.content_hash = content_hash(hypothesis, _measure_code(session, hypothesis))
+        hypothesis.version += 1
+        session.add(hypothesis)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="register",
+            entity="hypothesis",
+            entity_id=hypothesis.id,
+            pilot_id=pilot_id,
+            before=before,
+            after=snapshot(hypothesis),
+        )
+    return drafts
+
+
+def list_amendments(session: Session, hypothesis_id: int) -> list[Amendment]:
+    return list(
+        session.exec(
+            select(Amendment)
+            .where(Amendment.hypothesis_id == hypothesis_id)
+            .order_by(col(Amendment.created_at), col(Amendment.id))
+        )
+    )
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "value"):
+        return str(value.value)
+    return str(value)
+
+
+def effective_values(session: Session, hypothesis: Hypothesis) -> dict[str, Any]:
+    """The registered content with every amendment applied, in order."""
+    values = {name: getattr(hypothesis, name) for name in HASHED_FIELDS}
+    for amendment in list_amendments(session, hypothesis.id):  # type: ignore[arg-type]
+        coerced = validate(HypothesisUpdate, {amendment.field: amendment.new_value})
+        values[amendment.field] = getattr(coerced, amendment.field)
+    return values
+
+
+def amend_hypothesis(
+    session: Session,
+    hypothesis_id: int,
+    data: AmendmentCreate | dict[str, Any],
+    *,
+    expected_version: int,
+    actor: str,
+) -> Amendment:
+    """Record a change to a registered hypothesis, with its reason, beside the original."""
+    valid = validate(AmendmentCreate, data)
+    hypothesis = get_hypothesis(session, hypothesis_id)
+    if not hypothesis.is_locked:
+        raise ValidationError.single("hypothesis", "not_locked", hypothesis.code)
+    check_version("hypothesis", hypothesis, expected_version)
+    new_value = getattr(validate(HypothesisUpdate, {valid.field: valid.new_value}), valid.field)
+    old_value = effective_values(session, hypothesis)[valid.field]
+    if _as_text(new_value) == _as_text(old_value):
+        raise ValidationError.single("new_value", "same_value", valid.new_value)
+    amendment = Amendment(
+        hypothesis_id=hypothesis_id,
+        field=valid.field,
+        old_value=_as_text(old_value),
+        new_value=_as_text(new_value),
+        reason=valid.reason,
+        author=actor,
+    )
+    session.add(amendment)
+    # The hypothesis row itself stays as registered; only its version moves, so that two
+    # people amending at once cannot both succeed on the same starting point.
+    guarded_update(
+        session,
+        Hypothesis,
+        hypothesis,
+        entity="hypothesis",
+        expected_version=expected_version,
+        values={"updated_at": utcnow()},
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="amend",
+        entity="hypothesis",
+        entity_id=hypothesis.id,
+        pilot_id=hypothesis.pilot_id,
+        before={valid.field: amendment.old_value},
+        after={valid.field: amendment.new_value, "reason": valid.reason},
+    )
+    return amendment

@@ -1,0 +1,109 @@
+"""The intervention log and the journal (logboek) of observations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from tracker.errors import ValidationError
+from tracker.models import (
+    Intervention,
+    InterventionCreate,
+    Observation,
+    ObservationCreate,
+)
+from tracker.services import audit
+from tracker.services.common import snapshot, validate
+from tracker.services.hypotheses import find_hypothesis
+from tracker.services.pilots import get_pilot
+
+
+def add_intervention(
+    session: Session, pilot_id: int, data: InterventionCreate | dict[str, Any], *, actor: str
+) -> Intervention:
+    valid = validate(InterventionCreate, data)
+    get_pilot(session, pilot_id)
+    row = Intervention.model_validate(
+        valid.model_dump() | {"pilot_id": pilot_id, "created_by": actor}
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="intervention",
+        entity_id=row.id,
+        pilot_id=pilot_id,
+        after=snapshot(row),
+    )
+    return row
+
+
+def list_interventions(session: Session, pilot_id: int) -> list[Intervention]:
+    return list(
+        session.exec(
+            select(Intervention)
+            .where(Intervention.pilot_id == pilot_id)
+            .order_by(col(Intervention.date), col(Intervention.id))
+        )
+    )
+
+
+def add_observation(
+    session: Session, pilot_id: int, data: ObservationCreate | dict[str, Any], *, actor: str
+) -> Observation:
+    """Add a journal entry, optionally linked to a hypothesis (by code) or an intervention."""
+    valid = validate(ObservationCreate, data)
+    get_pilot(session, pilot_id)
+    hypothesis_id = intervention_id = None
+    if valid.hypothesis_code:
+        hypothesis = find_hypothesis(session, pilot_id, valid.hypothesis_code)
+        if hypothesis is None:
+            raise ValidationError.single(
+                "hypothesis_code", "unknown_hypothesis", valid.hypothesis_code
+            )
+        hypothesis_id = hypothesis.id
+    if valid.intervention_title:
+        intervention = session.exec(
+            select(Intervention).where(
+                Intervention.pilot_id == pilot_id, Intervention.title == valid.intervention_title
+            )
+        ).first()
+        if intervention is None:
+            raise ValidationError.single(
+                "intervention_title", "unknown_intervention", valid.intervention_title
+            )
+        intervention_id = intervention.id
+    row = Observation.model_validate(
+        valid.model_dump(exclude={"hypothesis_code", "intervention_title"})
+        | {
+            "pilot_id": pilot_id,
+            "hypothesis_id": hypothesis_id,
+            "intervention_id": intervention_id,
+            "author": actor,
+        }
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="observation",
+        entity_id=row.id,
+        pilot_id=pilot_id,
+        after=snapshot(row),
+    )
+    return row
+
+
+def list_observations(session: Session, pilot_id: int) -> list[Observation]:
+    return list(
+        session.exec(
+            select(Observation)
+            .where(Observation.pilot_id == pilot_id)
+            .order_by(col(Observation.date), col(Observation.id))
+        )
+    )
