@@ -1,0 +1,47 @@
+# Proeftuin — `make run` starts the app, `make test` runs the whole suite. Both set up first.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+# uv from the PATH, or bootstrapped with pip into .tools/ (no system-wide install needed).
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test lint format bench db demo clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+$(BIN)/tracker: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+setup: $(BIN)/tracker  ## environment from uv.lock, database migrated, demo pilots loaded once
+	$(BIN)/tracker db upgrade
+	$(BIN)/tracker demo load
+
+run: setup  ## start the app on http://localhost:$(PORT)
+	$(BIN)/streamlit run streamlit_app.py --server.address localhost --server.port $(PORT)
+
+lint: $(BIN)/tracker  ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup lint  ## the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+format: $(BIN)/tracker  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: setup  ## speed and memory benchmarks, as ratios against the bare library calls
+	$(BIN)/python -m benchmarks
+
+clean:  ## remove the environment and the local database (not the demo files)
+	rm -rf $(VENV) .tools data/*.db data/*.db-*
