@@ -12,6 +12,9 @@ from sqlmodel import Session, create_engine
 
 from tracker.config import Settings, load_settings
 
+# Execution option that marks a connection's transactions as read-only (see session_scope).
+READ_ONLY_OPTION = "tracker_read_only"
+
 
 def make_engine(url: str | None = None, *, settings: Settings | None = None) -> Engine:
     """Create an engine for ``url`` (default: the configured database)."""
@@ -30,8 +33,8 @@ def make_engine(url: str | None = None, *, settings: Settings | None = None) -> 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
-        # pysqlite's own transaction handling would delay BEGIN; we issue it ourselves so that
-        # writers take the lock up front (BEGIN IMMEDIATE semantics come from the busy timeout).
+        # pysqlite's own transaction handling would delay BEGIN; we issue it ourselves (below)
+        # so that writers take the lock up front.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -42,13 +45,27 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - exercised by every test
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE: a transaction takes the write lock when it starts, so a second writer
+        # waits (busy timeout) and then reads what the first committed. With a deferred BEGIN
+        # both would read the same version and the later writer would fail with "database is
+        # locked" (SQLITE_BUSY_SNAPSHOT), which no busy timeout can cure.
+        if conn.get_execution_options().get(READ_ONLY_OPTION):
+            conn.exec_driver_sql("BEGIN DEFERRED")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session whose work is committed on success and rolled back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any error.
+
+    Every SQLite transaction takes the write lock when it begins, so that concurrent saves
+    queue up instead of failing. ``read_only=True`` is for scopes that only read (rendering a
+    page): on SQLite they read a snapshot without waiting for a writer (a long import, say).
+    Do not write in such a scope.
+    """
+    bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
+    with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

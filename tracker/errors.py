@@ -33,7 +33,7 @@ class FieldError:
         }
 
 
-def field_error(field_name: str, code: str, value: Any = None, **params: Any) -> FieldError:
+def field_error(field_name: str, code: str, value: Any = None, /, **params: Any) -> FieldError:
     """Build a FieldError from the message catalogue (key ``error.<code>``)."""
     return FieldError(
         field=field_name,
@@ -69,9 +69,13 @@ class ValidationError(TrackerError):
         errors = []
         for err in exc.errors():
             name = ".".join(str(p) for p in err["loc"]) or "__root__"
-            ctx = {k: v for k, v in (err.get("ctx") or {}).items() if k not in ("field", "value")}
+            raw_ctx = err.get("ctx") or {}
+            ctx = {k: v for k, v in raw_ctx.items() if k not in ("field", "value")}
+            # A validator that names the offending value (one bad area code in a list) knows
+            # better than pydantic's input, which is the whole list.
+            value = raw_ctx.get("value", err.get("input"))
             code = err["type"]
-            known = t(f"error.{code}", "nl", field=name, value=err.get("input"), **ctx)
+            known = t(f"error.{code}", "nl", field=name, value=value, **ctx)
             if known == f"error.{code}":  # not in the catalogue: keep pydantic's English text
                 errors.append(
                     FieldError(
@@ -79,11 +83,11 @@ class ValidationError(TrackerError):
                         code,
                         t("error.invalid", "nl", field=name, detail=err["msg"]),
                         t("error.invalid", "en", field=name, detail=err["msg"]),
-                        err.get("input"),
+                        value,
                     )
                 )
             else:
-                errors.append(field_error(name, code, err.get("input"), **ctx))
+                errors.append(field_error(name, code, value, **ctx))
         return cls(errors)
 
 

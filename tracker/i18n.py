@@ -22,6 +22,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "entity.measurement": {"nl": "meting", "en": "measurement"},
     "entity.intervention": {"nl": "interventie", "en": "intervention"},
     "entity.observation": {"nl": "logboek-notitie", "en": "observation"},
+    # --- command line
+    "cli.error": {"nl": "Fout", "en": "Error"},
     # --- errors (field-level and general)
     "error.invalid": {
         "nl": "ongeldige waarde voor {field} ({detail})",
@@ -162,7 +164,7 @@ class _Lenient(dict):
         return "{" + key + "}"
 
 
-def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
+def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: Any) -> str:
     """Translate ``key`` into ``lang``; an unknown key comes back as itself (so it shows)."""
     entry = MESSAGES.get(key)
     if entry is None:
@@ -172,8 +174,12 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
 
 
 def register(messages: dict[str, dict[str, str]]) -> None:
-    """Add a module's messages to the catalogue (keys must be new)."""
-    clash = set(messages) & set(MESSAGES)
+    """Add a module's messages to the catalogue.
+
+    Registering the same text again is allowed (Streamlit re-imports changed modules while the
+    app runs); registering a different text under an existing key is a programming error.
+    """
+    clash = sorted(k for k in set(messages) & set(MESSAGES) if MESSAGES[k] != messages[k])
     if clash:
-        raise ValueError(f"duplicate message keys: {sorted(clash)}")
+        raise ValueError(f"message keys registered twice with different text: {clash}")
     MESSAGES.update(messages)

@@ -409,7 +409,7 @@ class Observation(ObservationBase, table=True):
 
 # --------------------------------------------------------------------------- report, audit
 class Report(SQLModel, table=True):
-    """A published lessons-learned report: frozen content with its hash (filled by a later issue)."""
+    """A published lessons-learned report: frozen content and its hash (used by a later issue)."""
 
     id: int | None = Field(default=None, primary_key=True)
     pilot_id: int = Field(foreign_key="pilot.id", index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tracker.cli import db, pilots
+from tracker.cli import db, demo, measurements, pilots
 
 app = typer.Typer(
     help="Proeftuin: beleidsexperimenten vastleggen, meten, toetsen en leren.",
@@ -15,16 +15,5 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(pilots.app, name="pilots")
 
-
-def _optional_groups() -> None:
-    """Groups added by later work register here (kept import-safe while they are built)."""
-    from tracker.cli import demo, measurements
-
-    app.add_typer(demo.app, name="demo")
-    app.add_typer(measurements.app, name="measurements")
-
-
-try:
-    _optional_groups()
-except ImportError:  # pragma: no cover - only while a group is being written
-    pass
+app.add_typer(demo.app, name="demo")
+app.add_typer(measurements.app, name="measurements")

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,6 +20,7 @@ from sqlmodel import Session
 from tracker.config import load_settings
 from tracker.db import make_engine, session_scope
 from tracker.errors import ConflictError, LockedError, NotFoundError, TrackerError, ValidationError
+from tracker.i18n import t
 
 console = Console()
 err_console = Console(stderr=True)
@@ -70,17 +71,18 @@ def report_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except ValidationError as exc:
-            err_console.print(f"[bold red]Fout:[/] {exc.message(language())}", highlight=False)
-            raise typer.Exit(1) from None
-        except (NotFoundError, ConflictError, LockedError) as exc:
-            err_console.print(f"[bold red]Fout:[/] {exc.message(language())}", highlight=False)
-            raise typer.Exit(1) from None
+        except (ValidationError, NotFoundError, ConflictError, LockedError) as exc:
+            fail(exc.message(language()))
         except TrackerError as exc:
-            err_console.print(f"[bold red]Fout:[/] {exc}", highlight=False)
-            raise typer.Exit(1) from None
+            fail(str(exc))
 
     return wrapper  # type: ignore[return-value]
+
+
+def fail(message: str) -> NoReturn:
+    """Print an error in the reader's language on stderr and exit with code 1."""
+    err_console.print(f"[bold red]{t('cli.error', language())}:[/] {message}", highlight=False)
+    raise typer.Exit(1)
 
 
 def print_rows(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from tracker.models import AuditEvent, utcnow
@@ -27,6 +28,21 @@ def _event_hash(prev_hash: str, event: AuditEvent) -> str:
     return sha256_hex(prev_hash + canonical_json(body))
 
 
+# Key of the PostgreSQL advisory lock that serializes appends (any fixed 64-bit number).
+APPEND_LOCK_KEY = 0x70726F6566  # "proef"
+
+
+def _wait_for_other_appends(session: Session) -> None:
+    """Hold the append lock until this transaction ends.
+
+    Two transactions that both read the same last hash would fork the chain. On SQLite every
+    transaction already holds the write lock (BEGIN IMMEDIATE, see tracker.db); PostgreSQL
+    (read committed) needs an explicit lock, released at commit or rollback.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+
+
 def record(
     session: Session,
     *,
@@ -39,6 +55,7 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an audit event. Call it from the service that performs the write."""
+    _wait_for_other_appends(session)
     last = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1))
     prev_hash = last.first() or GENESIS_HASH
     # Microseconds are dropped so the hashed time survives every database round trip.

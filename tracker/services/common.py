@@ -25,8 +25,12 @@ def validate(model: type[M], data: M | dict[str, Any]) -> M:
 
 
 def snapshot(row: SQLModel | None) -> dict[str, Any] | None:
-    """A JSON-safe copy of a row, for audit before/after values."""
-    return None if row is None else row.model_dump(mode="json")
+    """A JSON-safe copy of a row, for audit before/after values.
+
+    Enum columns come back from the database as plain strings, which serialize the same;
+    pydantic's "expected enum" warnings about them are noise, so they are off.
+    """
+    return None if row is None else row.model_dump(mode="json", warnings=False)
 
 
 def canonical_json(data: Any) -> str:

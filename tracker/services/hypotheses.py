@@ -45,6 +45,14 @@ HASHED_FIELDS = (
 
 
 def canonical_content(hypothesis: Hypothesis, measure_code: str) -> dict[str, Any]:
+    """What a registration's hash covers, as a JSON object.
+
+    The keys are ``HASHED_FIELDS`` plus ``"measure"`` (the measure's code); choices (direction,
+    effect type, design) are their string values, ``min_effect`` and ``alpha`` are floats,
+    ``is_primary`` a boolean. ``content_hash`` is the SHA-256 (hex) of the UTF-8 bytes of
+    ``json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, so
+    anyone can recompute it from an export without this code.
+    """
     content = {name: getattr(hypothesis, name) for name in HASHED_FIELDS}
     content = {k: (str(v) if hasattr(v, "value") else v) for k, v in content.items()}
     content["min_effect"] = float(content["min_effect"])
@@ -189,12 +197,21 @@ def register_hypotheses(
         raise ValidationError.single("hypotheses", "nothing_to_register")
     for hypothesis in drafts:
         before = snapshot(hypothesis)
-        hypothesis.registered_at = now
-        hypothesis.registered_late = late
-        hypothesis.content_hash = content_hash(hypothesis, _measure_code(session, hypothesis))
-        hypothesis.version += 1
-        session.add(hypothesis)
-        session.flush()
+        # Guarded by the version that was hashed: an edit saved meanwhile by someone else
+        # makes this a ConflictError instead of a lock over content the hash does not match.
+        guarded_update(
+            session,
+            Hypothesis,
+            hypothesis,
+            entity="hypothesis",
+            expected_version=hypothesis.version,
+            values={
+                "registered_at": now,
+                "registered_late": late,
+                "content_hash": content_hash(hypothesis, _measure_code(session, hypothesis)),
+                "updated_at": utcnow(),
+            },
+        )
         audit.record(
             session,
             actor=actor,

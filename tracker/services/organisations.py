@@ -2,23 +2,65 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+import re
 
-from tracker.errors import ValidationError
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
+from sqlmodel import Field, Session, SQLModel, select
+
+from tracker import i18n
+from tracker.errors import NotFoundError
 from tracker.models import GM_CODE, Organisation, Role, User
 from tracker.services import audit
-from tracker.services.common import snapshot
+from tracker.services.common import snapshot, validate
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+i18n.register(
+    {
+        "error.email": {
+            "nl": "'{value}' is geen e-mailadres",
+            "en": "'{value}' is not an e-mail address",
+        },
+    }
+)
+
+
+class _OrganisationInput(SQLModel):
+    # The table has no validation of its own; without this a too-long name is stored on SQLite
+    # and a DataError on PostgreSQL.
+    name: str = Field(min_length=1, max_length=200)
+    cbs_code: str
+
+    @field_validator("cbs_code")
+    @classmethod
+    def _gm_form(cls, v: str) -> str:
+        if not GM_CODE.match(v):
+            raise PydanticCustomError("gm_code", "{value} has the wrong form", {"value": v})
+        return v
+
+
+class _UserInput(SQLModel):
+    email: str = Field(max_length=320)
+    display_name: str = Field(min_length=1, max_length=200)
+    role: Role
+
+    @field_validator("email")
+    @classmethod
+    def _email_form(cls, v: str) -> str:
+        if not EMAIL.match(v):
+            raise PydanticCustomError("email", "{value} is not an e-mail address", {"value": v})
+        return v.lower()
 
 
 def get_or_create_organisation(
     session: Session, *, name: str, cbs_code: str, actor: str
 ) -> Organisation:
-    if not GM_CODE.match(cbs_code):
-        raise ValidationError.single("cbs_code", "gm_code", cbs_code)
+    valid = validate(_OrganisationInput, {"name": name, "cbs_code": cbs_code})
     org = session.exec(select(Organisation).where(Organisation.cbs_code == cbs_code)).first()
     if org is not None:
         return org
-    org = Organisation(name=name, cbs_code=cbs_code)
+    org = Organisation(name=valid.name, cbs_code=valid.cbs_code)
     session.add(org)
     session.flush()
     audit.record(
@@ -42,14 +84,20 @@ def get_or_create_user(
     organisation_id: int,
     email: str,
     display_name: str,
-    role: Role = Role.officer,
+    role: Role | str = Role.officer,
     actor: str,
 ) -> User:
-    user = get_user_by_email(session, email)
+    valid = validate(_UserInput, {"email": email, "display_name": display_name, "role": role})
+    user = get_user_by_email(session, valid.email)
     if user is not None:
         return user
+    if session.get(Organisation, organisation_id) is None:
+        raise NotFoundError("organisation", organisation_id)
     user = User(
-        organisation_id=organisation_id, email=email.lower(), display_name=display_name, role=role
+        organisation_id=organisation_id,
+        email=valid.email,
+        display_name=valid.display_name,
+        role=valid.role,
     )
     session.add(user)
     session.flush()

@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from tracker import i18n
 from tracker.errors import NotFoundError, ValidationError
 from tracker.models import (
     Hypothesis,
     Measurement,
+    Organisation,
     Pilot,
     PilotBase,
     PilotCreate,
@@ -22,6 +24,15 @@ from tracker.services import audit
 from tracker.services.common import snapshot, validate
 from tracker.services.organisations import get_user_by_email
 from tracker.services.versioning import check_version, guarded_update
+
+i18n.register(
+    {
+        "error.unknown_user": {
+            "nl": "er is geen gebruiker met e-mailadres '{value}'; voeg die eerst toe",
+            "en": "there is no user with e-mail address '{value}'; add them first",
+        },
+    }
+)
 
 
 def get_pilot(session: Session, pilot_id: int) -> Pilot:
@@ -53,9 +64,14 @@ def create_pilot(
     actor: str,
 ) -> Pilot:
     valid = validate(PilotCreate, data)
+    if session.get(Organisation, organisation_id) is None:
+        raise NotFoundError("organisation", organisation_id)
     if find_pilot_by_slug(session, valid.slug) is not None:
         raise ValidationError.single("slug", "duplicate", valid.slug)
     owner = get_user_by_email(session, valid.owner_email) if valid.owner_email else None
+    if valid.owner_email and owner is None:
+        # A mistyped owner would otherwise vanish without a word.
+        raise ValidationError.single("owner_email", "unknown_user", valid.owner_email)
     pilot = Pilot.model_validate(
         valid.model_dump(exclude={"owner_email"})
         | {"organisation_id": organisation_id, "owner_id": owner.id if owner else None}
@@ -88,7 +104,8 @@ def update_pilot(
     check_version("pilot", pilot, expected_version)
     values = valid.model_dump(exclude_unset=True)
     # Cross-field rules (phase order) are checked on the merged result.
-    merged = pilot.model_dump(include=set(PilotBase.model_fields)) | values
+    # (Enum columns come back from the database as plain strings: no serializer warnings.)
+    merged = pilot.model_dump(include=set(PilotBase.model_fields), warnings=False) | values
     validate(PilotBase, merged)
     before = snapshot(pilot)
     guarded_update(

@@ -1,0 +1,198 @@
+"""The schema comes from Alembic alone, matches the models exactly, and SQLite is set up safely.
+
+Runs on real SQLite always and on PostgreSQL when ``TEST_DATABASE_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import SQLModel, func, select
+
+import tracker.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from tests.conftest import PROJECT_ROOT
+from tracker import migrate
+from tracker.config import Settings
+from tracker.db import make_engine, session_scope
+from tracker.models import Intervention, Organisation
+from tracker.services import organisations
+
+ALL_TABLES = {table.name for table in SQLModel.metadata.sorted_tables}
+
+
+def schema_differences(engine) -> list:
+    """What Alembic autogenerate would put into a new migration (empty when models = schema)."""
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return compare_metadata(context, SQLModel.metadata)
+
+
+def table_names(engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+# --------------------------------------------------------------------------- migrations = models
+def test_migrated_schema_equals_the_models(empty_engine):
+    migrate.upgrade(empty_engine)
+    assert schema_differences(empty_engine) == []
+
+
+def test_upgrade_creates_every_model_table(empty_engine):
+    migrate.upgrade(empty_engine)
+    assert table_names(empty_engine) == ALL_TABLES | {"alembic_version"}
+
+
+def test_upgrade_leaves_the_database_at_the_head_revision(empty_engine):
+    migrate.upgrade(empty_engine)
+    assert migrate.current_revision(empty_engine) == migrate.head_revision()
+
+
+def test_an_empty_database_has_no_revision(empty_engine):
+    assert migrate.current_revision(empty_engine) is None
+
+
+def test_downgrade_to_base_removes_every_table(empty_engine):
+    migrate.upgrade(empty_engine)
+    migrate.downgrade(empty_engine, "base")
+    assert table_names(empty_engine) - {"alembic_version"} == set()
+    assert migrate.current_revision(empty_engine) is None
+
+
+def test_upgrade_after_downgrade_restores_the_same_schema(empty_engine):
+    migrate.upgrade(empty_engine)
+    migrate.downgrade(empty_engine, "base")
+    migrate.upgrade(empty_engine)
+    assert schema_differences(empty_engine) == []
+    assert migrate.current_revision(empty_engine) == migrate.head_revision()
+
+
+def test_upgrade_twice_is_harmless(empty_engine):
+    migrate.upgrade(empty_engine)
+    migrate.upgrade(empty_engine)
+    assert migrate.current_revision(empty_engine) == migrate.head_revision()
+
+
+CREATE_ALL = re.compile(r"\bcreate_all\b")
+SCANNED = ["tracker", "pages", "scripts", "benchmarks", "tests", "streamlit_app.py"]
+
+
+def test_schema_is_created_only_by_migrations():
+    """No code calls ``metadata.create_all``: Alembic is the only way the schema is made."""
+    this_file = __file__
+    offenders = []
+    for entry in SCANNED:
+        base = PROJECT_ROOT / entry
+        files = [base] if base.is_file() else sorted(base.rglob("*.py")) if base.is_dir() else []
+        for path in files:
+            if str(path) == this_file:
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if CREATE_ALL.search(line):
+                    offenders.append(f"{path.relative_to(PROJECT_ROOT)}:{number}: {line.strip()}")
+    assert offenders == [], "schema made outside Alembic:\n" + "\n".join(offenders)
+
+
+# --------------------------------------------------------------------------- foreign keys (both)
+def test_a_row_pointing_to_a_missing_parent_is_refused(engine):
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        session.add(Intervention(pilot_id=999, date=dt.date(2021, 1, 1), kind="x", title="abc"))
+        session.flush()
+    with session_scope(engine) as session:
+        assert session.exec(select(func.count()).select_from(Intervention)).one() == 0
+
+
+# --------------------------------------------------------------------------- SQLite engine settings
+def sqlite_pragma(engine, name: str):
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+
+
+@pytest.fixture
+def sqlite_file(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'settings.db'}"
+
+
+def test_sqlite_connections_enforce_foreign_keys(sqlite_file):
+    engine = make_engine(sqlite_file)
+    assert sqlite_pragma(engine, "foreign_keys") == 1
+    engine.dispose()
+
+
+def test_sqlite_connections_use_write_ahead_logging(sqlite_file):
+    engine = make_engine(sqlite_file)
+    assert sqlite_pragma(engine, "journal_mode") == "wal"
+    engine.dispose()
+
+
+@pytest.mark.parametrize("timeout_ms", [250, 5000, 12000])
+def test_sqlite_connections_wait_the_configured_busy_timeout(sqlite_file, timeout_ms):
+    settings = Settings(sqlite_busy_timeout_ms=str(timeout_ms))
+    engine = make_engine(sqlite_file, settings=settings)
+    assert sqlite_pragma(engine, "busy_timeout") == timeout_ms
+    engine.dispose()
+
+
+def test_sqlite_busy_timeout_defaults_to_five_seconds(sqlite_file, monkeypatch):
+    monkeypatch.delenv("TRACKER_SQLITE_BUSY_TIMEOUT_MS", raising=False)
+    engine = make_engine(sqlite_file)
+    assert sqlite_pragma(engine, "busy_timeout") == 5000
+    engine.dispose()
+
+
+def test_sqlite_file_refuses_a_missing_parent_row(sqlite_file):
+    engine = make_engine(sqlite_file)
+    migrate.upgrade(engine)
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), session_scope(engine) as session:
+        session.add(Intervention(pilot_id=42, date=dt.date(2021, 1, 1), kind="x", title="abc"))
+        session.flush()
+    engine.dispose()
+
+
+def test_sqlite_database_directory_is_created(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'nieuw' / 'map' / 'db.sqlite'}")
+    migrate.upgrade(engine)
+    assert (tmp_path / "nieuw" / "map" / "db.sqlite").exists()
+    engine.dispose()
+
+
+def test_sqlite_transactions_take_the_write_lock_when_they_begin(sqlite_file):
+    """BEGIN IMMEDIATE: a second transaction queues (here: gives up after 100 ms) instead of
+    reading a version that will be stale by the time it writes."""
+    engine = make_engine(sqlite_file, settings=Settings(sqlite_busy_timeout_ms="100"))
+    migrate.upgrade(engine)
+    with session_scope(engine) as first:
+        first.exec(select(Intervention)).all()
+        with pytest.raises(OperationalError, match="locked"), session_scope(engine) as second:
+            second.exec(select(Intervention)).all()
+    engine.dispose()
+
+
+def test_a_read_only_scope_reads_while_a_writer_holds_the_lock(sqlite_file):
+    engine = make_engine(sqlite_file, settings=Settings(sqlite_busy_timeout_ms="100"))
+    migrate.upgrade(engine)
+    with session_scope(engine) as writer:
+        organisations.get_or_create_organisation(
+            writer, name="Amsterdam", cbs_code="GM0363", actor="test"
+        )
+        with session_scope(engine, read_only=True) as reader:
+            assert reader.exec(select(func.count()).select_from(Organisation)).one() == 0
+    with session_scope(engine, read_only=True) as reader:
+        assert reader.exec(select(func.count()).select_from(Organisation)).one() == 1
+    engine.dispose()
+
+
+def test_a_read_only_scope_reads_on_every_backend(engine):
+    with session_scope(engine) as session:
+        organisations.get_or_create_organisation(
+            session, name="Amsterdam", cbs_code="GM0363", actor="test"
+        )
+    with session_scope(engine, read_only=True) as reader:
+        assert [o.cbs_code for o in reader.exec(select(Organisation))] == ["GM0363"]

@@ -1,0 +1,1 @@
+"""Reading and writing files: imports, exports and pilot files (experiments/)."""

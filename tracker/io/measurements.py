@@ -1,0 +1,1307 @@
+"""Measurement files (CSV, XLSX) read into the tidy shape, with every problem located.
+
+The tidy shape (DESIGN.md, "Analysis"): one row per observation with ``period``, the value
+columns (``value``, or ``numerator`` + ``denominator``, or ``count`` + ``exposure``), optional
+``group`` (pilot/comparison, Dutch ``vergelijking`` too), optional ``area`` (CBS code),
+``measure`` (codebook code; ``measure_code=`` sets it for a whole file) and optional ``source``.
+
+This module checks everything that can be judged from the file alone: encoding, separator,
+header, dates, numbers, codes, value ranges and duplicate rows. What needs the codebook or the
+pilot (does the measure exist, which value columns its kind needs, the pilot's period, rows
+already stored) is checked by ``tracker.services.measurements``. Nothing here touches a database.
+
+Work is vectorised: text columns are read as categoricals and each *distinct* text is judged
+once (a million rows have a few dozen periods and some thousands of areas), numbers are checked
+with one regular expression per column. Python loops run only over the cells that are wrong.
+
+Row numbers are the ones a person sees in a spreadsheet: the header is row 1, the first data row
+is row 2; row 0 means the file as a whole. (A quoted field that spans lines in a CSV file counts
+as one row, as in a spreadsheet.)
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import math
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tracker import i18n
+
+SUPPORTED_EXTENSIONS = (".csv", ".txt", ".xlsx")
+VALUE_COLUMNS = ("value", "numerator", "denominator", "count", "exposure")
+TEXT_COLUMNS = ("measure", "period", "area", "group", "source")
+# The order of the tidy shape; errors on one row are listed in this order.
+COLUMNS = ("measure", "period", "area", "group", *VALUE_COLUMNS, "source")
+KEY_COLUMNS = ("measure", "period", "area", "group")
+# Dutch header names a person may type; the tidy names above are what exports write.
+ALIASES = {
+    "indicator": "measure",
+    "periode": "period",
+    "gebied": "area",
+    "groep": "group",
+    "waarde": "value",
+    "teller": "numerator",
+    "noemer": "denominator",
+    "aantal": "count",
+    "blootstelling": "exposure",
+    "bron": "source",
+}
+GROUPS = {
+    "": "pilot",
+    "pilot": "pilot",
+    "comparison": "comparison",
+    "vergelijking": "comparison",
+    "vergelijkingsgroep": "comparison",
+}
+MAX_ABS_VALUE = 1e12  # the message "too_large" names this limit
+MAX_SOURCE_LENGTH = 500
+# Same rule as tracker.models.AREA_CODE (not imported: this module stays free of the database).
+AREA_CODE = re.compile(r"GM\d{4}|WK\d{6}|BU\d{8}")
+MEASURE_CODE = re.compile(r"[a-z][a-z0-9_]{1,62}")
+ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?")
+DUTCH_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})(?: 0?0:00(?::00)?)?")
+# Numbers. Decimal point: 12.5, -3, 1e5. Decimal comma: 12,5 and 1.234,5 (point groups
+# thousands, only in groups of three). Used with Series.str.fullmatch (RE2 under pyarrow).
+POINT_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+COMMA_NUMBER = r"[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?|[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?"
+NOT_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+# UTF-8 read as Windows-1252 shows "Ã©" for "é", "â€™" for "’": such a file is damaged UTF-8,
+# not Windows-1252 (where Â and Ã hardly occur in Dutch data).
+MOJIBAKE = re.compile("[ÂÃ]|â€")
+
+# ------------------------------------------------------------------------------------ messages
+MESSAGES: dict[str, dict[str, str]] = {
+    "import.kind.continuous": {"nl": "doorlopende waarde (value)", "en": "continuous (value)"},
+    "import.kind.proportion": {
+        "nl": "aandeel (numerator/denominator)",
+        "en": "proportion (numerator/denominator)",
+    },
+    "import.kind.count": {"nl": "aantal (count/exposure)", "en": "count (count/exposure)"},
+    "import.where.file": {"nl": "bestand {file}", "en": "file {file}"},
+    "import.where.header": {
+        "nl": "bestand {file}, rij 1 (kolomnamen), kolom '{column}'",
+        "en": "file {file}, row 1 (column names), column '{column}'",
+    },
+    "import.where.row": {"nl": "bestand {file}, rij {row}", "en": "file {file}, row {row}"},
+    "import.where.cell": {
+        "nl": "bestand {file}, rij {row}, kolom '{column}', waarde '{value}'",
+        "en": "file {file}, row {row}, column '{column}', value '{value}'",
+    },
+    # --- the file as a whole
+    "import.file_not_found": {
+        "nl": "het bestand bestaat niet of kan niet gelezen worden; controleer naam en map",
+        "en": "the file does not exist or cannot be read; check its name and folder",
+    },
+    "import.unsupported_extension": {
+        "nl": (
+            "bestanden met de extensie '{value}' worden niet ondersteund; sla het bestand op "
+            "als CSV (.csv of .txt) of als Excel-werkmap (.xlsx)"
+        ),
+        "en": (
+            "files with the extension '{value}' are not supported; save the file as CSV "
+            "(.csv or .txt) or as an Excel workbook (.xlsx)"
+        ),
+    },
+    "import.file_too_large": {
+        "nl": (
+            "het bestand is {size} bytes; de grens is {limit} bytes. Splits het bestand of "
+            "laat de beheerder TRACKER_IMPORT_MAX_BYTES verhogen"
+        ),
+        "en": (
+            "the file is {size} bytes; the limit is {limit} bytes. Split the file or ask the "
+            "administrator to raise TRACKER_IMPORT_MAX_BYTES"
+        ),
+    },
+    "import.empty_file": {
+        "nl": (
+            "het bestand is leeg; zet op rij 1 de kolomnamen (period, value, …) en daaronder "
+            "één meting per rij"
+        ),
+        "en": (
+            "the file is empty; put the column names (period, value, …) in row 1 and one "
+            "measurement per row below"
+        ),
+    },
+    "import.no_header": {
+        "nl": "rij 1 is leeg; zet de kolomnamen (period, value, …) op rij 1",
+        "en": "row 1 is empty; put the column names (period, value, …) in row 1",
+    },
+    "import.no_rows": {
+        "nl": "het bestand bevat alleen kolomnamen; zet vanaf rij 2 één meting per rij",
+        "en": "the file contains only column names; put one measurement per row from row 2",
+    },
+    "import.encoding": {
+        "nl": (
+            "het bestand is geen leesbare tekst in UTF-8 ({detail}); sla het in Excel op als "
+            "'CSV UTF-8 (door komma's gescheiden)' en probeer het opnieuw"
+        ),
+        "en": (
+            "the file is not readable UTF-8 text ({detail}); save it from Excel as "
+            "'CSV UTF-8 (comma delimited)' and try again"
+        ),
+    },
+    "import.encoding_fallback": {
+        "nl": (
+            "het bestand is geen UTF-8 (eerste afwijkende teken op rij {row}) en is gelezen als "
+            "Windows-1252; controleer letters met accenten, of sla op als 'CSV UTF-8'"
+        ),
+        "en": (
+            "the file is not UTF-8 (first unexpected character in row {row}) and was read as "
+            "Windows-1252; check accented letters, or save it as 'CSV UTF-8'"
+        ),
+    },
+    "import.not_csv": {
+        "nl": (
+            "dit is een Excel-werkmap, geen CSV-tekst; geef het bestand de extensie .xlsx of "
+            "sla het in Excel op als CSV"
+        ),
+        "en": (
+            "this is an Excel workbook, not CSV text; give the file the extension .xlsx or "
+            "save it from Excel as CSV"
+        ),
+    },
+    "import.unreadable_xlsx": {
+        "nl": (
+            "het bestand kan niet als Excel-werkmap gelezen worden ({detail}); open het in "
+            "Excel en sla het opnieuw op als .xlsx"
+        ),
+        "en": (
+            "the file cannot be read as an Excel workbook ({detail}); open it in Excel and "
+            "save it again as .xlsx"
+        ),
+    },
+    "import.too_many_fields": {
+        "nl": (
+            "deze rij heeft {found} velden en rij 1 maar {expected}; controleer de "
+            "scheidingstekens: bij een decimale komma (12,5) moet het scheidingsteken ';' zijn, "
+            "en tekst met ; of , erin hoort tussen aanhalingstekens"
+        ),
+        "en": (
+            "this row has {found} fields but row 1 only {expected}; check the separators: "
+            "with a decimal comma (12,5) the separator must be ';', and text containing ; or , "
+            "belongs between quotation marks"
+        ),
+    },
+    "import.bad_csv": {
+        "nl": (
+            "deze regel kan niet gelezen worden ({detail}); controleer de scheidingstekens "
+            "(; of ,) en de aanhalingstekens op deze regel"
+        ),
+        "en": (
+            "this line cannot be read ({detail}); check the separators (; or ,) and the "
+            "quotation marks on this line"
+        ),
+    },
+    # --- the header
+    "import.duplicate_column": {
+        "nl": "kolom '{column}' komt meer dan één keer voor; houd één kolom met deze naam over",
+        "en": "column '{column}' appears more than once; keep one column with this name",
+    },
+    "import.ignored_column": {
+        "nl": "kolom '{value}' is onbekend en wordt niet ingelezen; bekende kolommen: {known}",
+        "en": "column '{value}' is unknown and is not read; known columns: {known}",
+    },
+    "import.missing_column": {
+        "nl": "de kolom '{column}' ontbreekt; voeg op rij 1 een kolom '{column}' toe",
+        "en": "the column '{column}' is missing; add a column '{column}' in row 1",
+    },
+    "import.missing_measure_column": {
+        "nl": (
+            "de kolom 'measure' ontbreekt; voeg een kolom 'measure' met de indicatorcode toe, "
+            "of geef de code voor het hele bestand op (--measure CODE)"
+        ),
+        "en": (
+            "the column 'measure' is missing; add a column 'measure' with the measure code, "
+            "or give the code for the whole file (--measure CODE)"
+        ),
+    },
+    "import.missing_value_columns": {
+        "nl": (
+            "er is geen kolom met waarden; voeg 'value' toe, of 'numerator' en 'denominator', "
+            "of 'count' en 'exposure' (wat de indicator vraagt)"
+        ),
+        "en": (
+            "there is no column with values; add 'value', or 'numerator' and 'denominator', "
+            "or 'count' and 'exposure' (whatever the measure needs)"
+        ),
+    },
+    "import.missing_kind_column": {
+        "nl": (
+            "indicator '{measure}' is een {kind} en heeft de kolom '{column}' nodig; voeg die "
+            "kolom toe op rij 1"
+        ),
+        "en": (
+            "measure '{measure}' is {kind} and needs the column '{column}'; add that column "
+            "in row 1"
+        ),
+    },
+    # --- cells
+    "import.missing_value": {
+        "nl": "'{column}' is leeg; vul hier een waarde in of verwijder de rij",
+        "en": "'{column}' is empty; fill in a value or delete the row",
+    },
+    "import.missing_kind_value": {
+        "nl": (
+            "'{column}' is leeg, maar indicator '{measure}' is een {kind} en heeft hier een "
+            "waarde nodig; vul '{column}' in"
+        ),
+        "en": (
+            "'{column}' is empty, but measure '{measure}' is {kind} and needs a value here; "
+            "fill in '{column}'"
+        ),
+    },
+    "import.not_for_kind": {
+        "nl": (
+            "indicator '{measure}' is een {kind} en gebruikt de kolom '{column}' niet; maak de "
+            "cel leeg of kies de indicator waar deze waarde bij hoort"
+        ),
+        "en": (
+            "measure '{measure}' is {kind} and does not use the column '{column}'; empty the "
+            "cell or choose the measure this value belongs to"
+        ),
+    },
+    "import.bad_date": {
+        "nl": (
+            "'{value}' is geen datum; schrijf de datum als jjjj-mm-dd (2021-03-01) of "
+            "dd-mm-jjjj (01-03-2021)"
+        ),
+        "en": (
+            "'{value}' is not a date; write the date as yyyy-mm-dd (2021-03-01) or "
+            "dd-mm-yyyy (01-03-2021)"
+        ),
+    },
+    "import.impossible_date": {
+        "nl": "'{value}' bestaat niet in de kalender; controleer dag en maand",
+        "en": "'{value}' does not exist in the calendar; check the day and the month",
+    },
+    "import.future_date": {
+        "nl": (
+            "{value} ligt in de toekomst (vandaag is {today}); een meting gaat over een "
+            "periode die al begonnen is, controleer het jaartal"
+        ),
+        "en": (
+            "{value} lies in the future (today is {today}); a measurement is about a period "
+            "that has begun, check the year"
+        ),
+    },
+    "import.outside_pilot_period": {
+        "nl": (
+            "{value} ligt buiten de looptijd van de pilot ({start} t/m {end}); controleer de "
+            "datum, of pas eerst de looptijd van de pilot aan"
+        ),
+        "en": (
+            "{value} lies outside the pilot's period ({start} to {end}); check the date, or "
+            "change the pilot's period first"
+        ),
+    },
+    "import.not_a_number": {
+        "nl": "'{value}' is geen getal; schrijf alleen cijfers, zonder eenheid of tekst (12,5)",
+        "en": "'{value}' is not a number; write digits only, without a unit or text (12.5)",
+    },
+    "import.wrong_decimal": {
+        "nl": (
+            "'{value}' gebruikt een ander decimaalteken dan de rest van het bestand ('{mark}'); "
+            "schrijf alle getallen met hetzelfde decimaalteken en zonder duizendtallen-punten"
+        ),
+        "en": (
+            "'{value}' uses a different decimal mark than the rest of the file ('{mark}'); "
+            "write all numbers with the same decimal mark and without thousands separators"
+        ),
+    },
+    "import.not_finite": {
+        "nl": "'{value}' is geen eindig getal; vul een echte waarde in of maak de cel leeg",
+        "en": "'{value}' is not a finite number; fill in a real value or empty the cell",
+    },
+    "import.too_large": {
+        "nl": (
+            "'{value}' is groter dan 1.000.000.000.000 (10^12); controleer of er cijfers te "
+            "veel staan"
+        ),
+        "en": "'{value}' is larger than 1,000,000,000,000 (10^12); check for extra digits",
+    },
+    "import.negative": {
+        "nl": "'{value}' is negatief; '{column}' moet 0 of meer zijn",
+        "en": "'{value}' is negative; '{column}' must be 0 or more",
+    },
+    "import.not_integer": {
+        "nl": "'{value}' is geen geheel getal; een aantal (count) is 0, 1, 2, …",
+        "en": "'{value}' is not a whole number; a count is 0, 1, 2, …",
+    },
+    "import.not_positive": {
+        "nl": "'{value}' moet groter dan 0 zijn; '{column}' is waardoor gedeeld wordt",
+        "en": "'{value}' must be greater than 0; '{column}' is what is divided by",
+    },
+    "import.numerator_gt_denominator": {
+        "nl": (
+            "teller {value} is groter dan noemer {denominator}; een aandeel is hoogstens 100%, "
+            "controleer of teller en noemer verwisseld zijn"
+        ),
+        "en": (
+            "numerator {value} is larger than denominator {denominator}; a proportion is at "
+            "most 100%, check whether numerator and denominator are swapped"
+        ),
+    },
+    "import.unknown_group": {
+        "nl": "'{value}' is geen groep; gebruik 'pilot' of 'vergelijking', of laat leeg (pilot)",
+        "en": "'{value}' is not a group; use 'pilot' or 'comparison', or leave empty (pilot)",
+    },
+    "import.bad_area": {
+        "nl": (
+            "'{value}' is geen CBS-gebiedscode; gebruik GM####, WK###### of BU######## "
+            "(bijvoorbeeld WK036301), of laat leeg"
+        ),
+        "en": (
+            "'{value}' is not a CBS area code; use GM####, WK###### or BU######## "
+            "(for example WK036301), or leave empty"
+        ),
+    },
+    "import.bad_measure_code": {
+        "nl": "'{value}' is geen indicatorcode (kleine letters, cijfers en _); controleer de code",
+        "en": "'{value}' is not a measure code (lower-case letters, digits and _); check it",
+    },
+    "import.measure_mismatch": {
+        "nl": (
+            "de indicator in het bestand ('{value}') verschilt van --measure {expected}; "
+            "corrigeer de code of laat --measure weg"
+        ),
+        "en": (
+            "the measure in the file ('{value}') differs from --measure {expected}; correct "
+            "the code or leave out --measure"
+        ),
+    },
+    "import.unknown_measure": {
+        "nl": (
+            "indicator '{value}' staat niet in het codeboek; controleer de code of voeg de "
+            "indicator eerst toe aan het codeboek"
+        ),
+        "en": (
+            "measure '{value}' is not in the codebook; check the code or add the measure to "
+            "the codebook first"
+        ),
+    },
+    "import.text_too_long": {
+        "nl": "de tekst is {length} tekens lang, de grens is {limit}; kort hem in",
+        "en": "the text is {length} characters long, the limit is {limit}; shorten it",
+    },
+    "import.duplicate_row": {
+        "nl": (
+            "deze meting (indicator, periode, gebied, groep) staat ook op rij {first}; houd "
+            "één van beide rijen over"
+        ),
+        "en": (
+            "this measurement (measure, period, area, group) is also in row {first}; keep one "
+            "of the two rows"
+        ),
+    },
+    "import.already_stored": {
+        "nl": (
+            "deze meting (indicator {measure}, periode {period}, gebied '{area}', groep "
+            "{group}) staat al in de database; verwijder de rij uit het bestand, of wijzig de "
+            "opgeslagen meting in de app"
+        ),
+        "en": (
+            "this measurement (measure {measure}, period {period}, area '{area}', group "
+            "{group}) is already in the database; delete the row from the file, or change the "
+            "stored measurement in the app"
+        ),
+    },
+}
+
+# Registering the very same texts again (a module reload) is harmless; a clash is not.
+i18n.register({k: v for k, v in MESSAGES.items() if i18n.MESSAGES.get(k) != v})
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in an import file, where a person finds it, with what to do about it.
+
+    ``row`` is the spreadsheet row (header = 1, first data row = 2; 0 = the whole file),
+    ``column`` the tidy column name ('' when the problem is not in one column), ``value`` the
+    cell's text as written. The texts are made from the catalogue (key ``import.<code>``) when
+    asked for, so that a file with a million wrong cells stays cheap to report.
+    """
+
+    row: int
+    column: str
+    value: str
+    code: str
+    file: str = ""
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def _fill(self, key: str, lang: str) -> str:
+        params = dict(self.params)
+        if "kind" in params:
+            params["kind"] = i18n.t(f"import.kind.{params['kind']}", lang)
+        return i18n.t(
+            key,
+            lang,
+            row=self.row,
+            column=self.column,
+            value=self.value,
+            file=self.file,
+            **params,
+        )
+
+    def message(self, lang: str = "nl") -> str:
+        """What is wrong and what to do, in ``lang`` (nl or en)."""
+        return self._fill(f"import.{self.code}", lang)
+
+    @property
+    def message_nl(self) -> str:
+        return self.message("nl")
+
+    @property
+    def message_en(self) -> str:
+        return self.message("en")
+
+    def location(self, lang: str = "nl") -> str:
+        if self.row == 0:
+            return self._fill("import.where.file", lang)
+        if self.row == 1 and self.column:
+            return self._fill("import.where.header", lang)
+        if not self.column:
+            return self._fill("import.where.row", lang)
+        return self._fill("import.where.cell", lang)
+
+    def describe(self, lang: str = "nl") -> str:
+        """One line with file, row, column, value, the problem and what to do."""
+        return f"{self.location(lang)}: {self.message(lang)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "code": self.code,
+            "message_nl": self.message_nl,
+            "message_en": self.message_en,
+        }
+
+
+def make_error(
+    code: str, *, row: int, column: str = "", value: Any = "", file: str = "", **params: Any
+) -> RowError:
+    """A RowError with message parameters (besides row/column/value/file) for its text."""
+    return RowError(
+        row=int(row),
+        column=column,
+        value="" if value is None else str(value),
+        code=code,
+        file=file,
+        params=tuple(sorted(params.items())),
+    )
+
+
+def sort_errors(errors: list[RowError]) -> list[RowError]:
+    """By row, then in the column order of the tidy shape."""
+    order = {name: i for i, name in enumerate(COLUMNS)}
+    return sorted(errors, key=lambda e: (e.row, order.get(e.column, -1)))
+
+
+@dataclass(frozen=True)
+class ParsedMeasurements:
+    """A file read into the tidy shape, with every problem found on the way.
+
+    ``frame`` has one row per data row of the file (blank rows left out) and the columns
+    ``row`` (spreadsheet row number), ``measure``, ``period`` (datetime64, NaT when wrong),
+    ``area``, ``group`` (categoricals), ``value``, ``numerator``, ``denominator``, ``count``,
+    ``exposure`` (float64, NaN when empty or wrong) and ``source`` (categorical, '' when empty).
+    Cells named in ``errors`` hold NaN/NaT or the text as written. ``warnings`` do not stop an
+    import (an unknown column that is skipped, a Windows-1252 file).
+    """
+
+    frame: pd.DataFrame
+    errors: list[RowError]
+    warnings: list[RowError] = field(default_factory=list)
+    file_name: str = ""
+    file_sha256: str = ""
+    value_columns: tuple[str, ...] = ()
+    encoding: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.frame)
+
+    @property
+    def measure_codes(self) -> list[str]:
+        if self.frame.empty:
+            return []
+        return sorted(str(c) for c in self.frame["measure"].dropna().unique())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file_name,
+            "sha256": self.file_sha256,
+            "rows": self.rows_read,
+            "encoding": self.encoding,
+            "value_columns": list(self.value_columns),
+            "errors": [e.to_dict() for e in self.errors],
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
+    def summary(self, lang: str = "nl") -> str:
+        if lang == "en":
+            return f"{self.file_name}: {self.rows_read} rows, {len(self.errors)} errors"
+        return f"{self.file_name}: {self.rows_read} rijen, {len(self.errors)} fouten"
+
+
+def empty_frame() -> pd.DataFrame:
+    """The tidy frame with no rows (its columns and dtypes as ``ParsedMeasurements.frame``)."""
+    cat = pd.Categorical([], categories=pd.Index([], dtype="str"))
+    return pd.DataFrame(
+        {
+            "row": np.array([], dtype="int64"),
+            "measure": cat,
+            "period": np.array([], dtype="datetime64[s]"),
+            "area": cat,
+            "group": cat,
+            **{c: np.array([], dtype="float64") for c in VALUE_COLUMNS},
+            "source": cat,
+        }
+    )
+
+
+def _failed(file_name: str, sha: str, errors: list[RowError], **kw: Any) -> ParsedMeasurements:
+    return ParsedMeasurements(
+        frame=empty_frame(), errors=errors, file_name=file_name, file_sha256=sha, **kw
+    )
+
+
+# ------------------------------------------------------------------------------------ entry points
+def read_measurement_file(
+    path: Path | str,
+    *,
+    measure_code: str | None = None,
+    max_bytes: int | None = None,
+    today: dt.date | None = None,
+) -> ParsedMeasurements:
+    """Read a CSV or XLSX measurement file; a file over ``max_bytes`` is refused unread."""
+    path = Path(path)
+    name = path.name
+    if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+        return _failed(name, "", [_unsupported(path.suffix, name)])
+    try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            return _failed(
+                name,
+                "",
+                [make_error("file_too_large", row=0, file=name, size=size, limit=max_bytes)],
+            )
+        data = path.read_bytes()
+    except OSError:
+        return _failed(name, "", [make_error("file_not_found", row=0, value=str(path), file=name)])
+    return parse_measurement_bytes(data, file_name=name, measure_code=measure_code, today=today)
+
+
+def parse_measurement_bytes(
+    data: bytes,
+    *,
+    file_name: str,
+    measure_code: str | None = None,
+    max_bytes: int | None = None,
+    today: dt.date | None = None,
+) -> ParsedMeasurements:
+    """Parse the bytes of an uploaded file; ``file_name``'s extension chooses CSV or XLSX."""
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in SUPPORTED_EXTENSIONS:
+        return _failed(file_name, "", [_unsupported(suffix, file_name)])
+    if max_bytes is not None and len(data) > max_bytes:
+        error = make_error("file_too_large", row=0, file=file_name, size=len(data), limit=max_bytes)
+        return _failed(file_name, "", [error])
+    sha = hashlib.sha256(data).hexdigest()
+    reader = _read_xlsx if suffix == ".xlsx" else _read_csv
+    raw = reader(data, file_name)
+    if raw.errors:
+        return _failed(file_name, sha, raw.errors, warnings=raw.warnings, encoding=raw.encoding)
+    code = measure_code.strip().lower() if measure_code else None
+    return _validate(raw, file_name=file_name, sha=sha, measure_code=code, today=today)
+
+
+def _unsupported(suffix: str, file_name: str) -> RowError:
+    return make_error("unsupported_extension", row=0, value=suffix or "(—)", file=file_name)
+
+
+# ------------------------------------------------------------------------------------ raw tables
+@dataclass
+class _Raw:
+    """Cells as text: categoricals for TEXT_COLUMNS, str for VALUE_COLUMNS; one row per line."""
+
+    frame: pd.DataFrame | None
+    errors: list[RowError]
+    warnings: list[RowError]
+    decimal: str = "."  # ".", "," or "auto" (per cell: XLSX text cells)
+    encoding: str = ""
+
+
+def _canonical_header(name: str) -> str:
+    name = name.replace("\ufeff", "").strip().strip('"').strip().lower()
+    return ALIASES.get(name, name)
+
+
+def _map_header(
+    names: list[str], file_name: str
+) -> tuple[list[tuple[int, str]], list[RowError], list[RowError]]:
+    """(position, tidy name) of the known columns, header errors, warnings for skipped ones."""
+    known: list[tuple[int, str]] = []
+    errors: list[RowError] = []
+    warnings: list[RowError] = []
+    seen: set[str] = set()
+    for position, raw in enumerate(names):
+        name = _canonical_header(raw)
+        if not name:
+            continue
+        if name not in COLUMNS:
+            warnings.append(
+                make_error(
+                    "ignored_column",
+                    row=1,
+                    value=raw.strip(),
+                    file=file_name,
+                    known=", ".join(COLUMNS),
+                )
+            )
+            continue
+        if name in seen:
+            errors.append(make_error("duplicate_column", row=1, column=name, file=file_name))
+            continue
+        seen.add(name)
+        known.append((position, name))
+    return known, errors, warnings
+
+
+_BOM = b"\xef\xbb\xbf"
+_NON_BLANK = re.compile(rb"\S")
+_CHUNK_BYTES = 1 << 20
+
+
+def _row_of(data: bytes, position: int) -> int:
+    return data.count(b"\n", 0, position) + 1
+
+
+def _encoding(data: bytes, file_name: str) -> tuple[str, list[RowError], list[RowError]]:
+    """("utf-8" or "cp1252", errors, warnings). UTF-8 (BOM or not); Windows-1252 with a warning.
+
+    The file is checked a chunk at a time, so a large file is not copied into a second string.
+    """
+
+    def bad(detail: str, row: int = 0) -> tuple[str, list[RowError], list[RowError]]:
+        return "", [make_error("encoding", row=row, file=file_name, detail=detail)], []
+
+    if data.startswith(b"PK\x03\x04"):
+        return "", [make_error("not_csv", row=0, file=file_name)], []
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return bad("UTF-16")
+    if b"\x00" in data:
+        return bad("NUL")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), _CHUNK_BYTES):
+            pending = len(decoder.getstate()[0])
+            decoder.decode(data[start : start + _CHUNK_BYTES], final=False)
+        decoder.decode(b"", final=True)
+        return "utf-8", [], []
+    except UnicodeDecodeError as exc:
+        first_bad_row = _row_of(data, max(0, start - pending + exc.start))
+    if data.startswith(_BOM):  # declared UTF-8, yet it is not: damaged
+        return bad("UTF-8?", first_bad_row)
+    for start in range(0, len(data), _CHUNK_BYTES):
+        try:
+            text = data[start : start + _CHUNK_BYTES].decode("cp1252")
+        except UnicodeDecodeError as exc:
+            position = start + exc.start
+            return bad(f"byte 0x{data[position]:02X}", _row_of(data, position))
+        if MOJIBAKE.search(text):
+            return bad("UTF-8?", first_bad_row)
+    return "cp1252", [], [make_error("encoding_fallback", row=first_bad_row, file=file_name)]
+
+
+def _sniff_separator(header: str) -> tuple[str, list[str]]:
+    """The separator that makes the most known column names of the header line."""
+    best: tuple[int, int, str, list[str]] | None = None
+    for rank, sep in enumerate((";", ",", "\t")):
+        fields = next(csv.reader([header], delimiter=sep))
+        score = sum(_canonical_header(f) in COLUMNS for f in fields)
+        candidate = (score, -rank, sep, fields)
+        if best is None or candidate[:2] > best[:2]:
+            best = candidate
+    assert best is not None
+    return best[2], best[3]
+
+
+def _read_csv(data: bytes, file_name: str) -> _Raw:
+    if not _NON_BLANK.search(data, len(_BOM) if data.startswith(_BOM) else 0):
+        return _Raw(None, [make_error("empty_file", row=0, file=file_name)], [])
+    encoding, errors, warnings = _encoding(data, file_name)
+    if errors:
+        return _Raw(None, errors, warnings)
+    text_encoding = "utf-8-sig" if encoding == "utf-8" else encoding
+    newline = data.find(b"\n")
+    end = len(data) if newline < 0 else newline
+    header = data[:end].decode(text_encoding).rstrip("\r")
+    has_rows = newline >= 0 and _NON_BLANK.search(data, newline + 1) is not None
+    # The first 64 kB after the header, to guess the decimal mark (a cut-off last character
+    # does not matter).
+    sample = data[end + 1 : end + 1 + 65536].decode(text_encoding, errors="ignore")
+    if not header.strip():
+        return _Raw(None, [make_error("no_header", row=1, file=file_name)], warnings, ".", encoding)
+    sep, names = _sniff_separator(header)
+    known, header_errors, header_warnings = _map_header(names, file_name)
+    warnings += header_warnings
+    if header_errors:
+        return _Raw(None, header_errors, warnings, ".", encoding)
+    if not has_rows:
+        return _Raw(None, [make_error("no_rows", row=2, file=file_name)], warnings, ".", encoding)
+    # pandas would take extra fields on the first data row for an index (shifting every
+    # column); on later rows its own parser error names the line.
+    first_line = sample.split("\n", 1)[0].rstrip("\r")
+    width = len(next(csv.reader([first_line], delimiter=sep))) if first_line.strip() else 0
+    if width > len(names):
+        error = make_error(
+            "too_many_fields", row=2, file=file_name, expected=len(names), found=width
+        )
+        return _Raw(None, [error], warnings, ".", encoding)
+    # Every column is read (not only the known ones) so that a line with too many fields is an
+    # error: "2021-03-01,12,5" in a comma-separated file must not silently become 12.
+    read_names = [f"_{i}" for i in range(len(names))]
+    for position, name in known:
+        read_names[position] = name
+
+    def read(numbers: str, decimal: str) -> pd.DataFrame:
+        dtypes = {
+            name: (
+                "category" if name in TEXT_COLUMNS else numbers if name in VALUE_COLUMNS else "str"
+            )
+            for name in read_names
+        }
+        return pd.read_csv(
+            io.BytesIO(data),
+            sep=sep,
+            header=None,
+            skiprows=1,
+            names=read_names,
+            dtype=dtypes,
+            na_filter=False,
+            skip_blank_lines=False,
+            decimal=decimal,
+            encoding=text_encoding,
+            engine="c",
+            index_col=False,
+        )[[name for _, name in known]]
+
+    # Fast path: pandas' C parser reads the numbers (strictly: text, empty cells and a wrong
+    # decimal mark fail). Anything unusual is read again as text and judged cell by cell.
+    guess = "," if sep != "," and re.search(r"\d,\d", sample) else "."
+    try:
+        try:
+            frame = read("float64", guess)
+            if all(_plain_numbers(frame[c]) for c in VALUE_COLUMNS if c in frame):
+                return _Raw(frame, [], warnings, guess, encoding)
+        except pd.errors.ParserError:
+            raise
+        except ValueError:
+            pass
+        frame = read("str", ".")
+    except (pd.errors.ParserError, ValueError) as exc:
+        return _Raw(None, [_parser_error(exc, file_name)], warnings)
+    decimal = "."
+    if sep != ",":
+        # With ';' (or tab) a file may use the Dutch decimal comma. One mark per file: a comma
+        # anywhere makes it a comma file, where a point only groups thousands (1.234,5).
+        for name in VALUE_COLUMNS:
+            if name in frame and frame[name].str.contains(",", regex=False).any():
+                decimal = ","
+                break
+    return _Raw(frame, [], warnings, decimal, encoding)
+
+
+def _parser_error(exc: Exception, file_name: str) -> RowError:
+    detail = str(exc).replace("Error tokenizing data. C error: ", "").strip()
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail)
+    if fields:
+        expected, row, found = (int(g) for g in fields.groups())
+        return make_error(
+            "too_many_fields", row=row, file=file_name, expected=expected, found=found
+        )
+    # "line N" counts lines from 1 (the header is line 1); "row N" counts data rows from 0.
+    line = re.search(r"line (\d+)", detail)
+    data_row = re.search(r"row (\d+)", detail)
+    row = int(line.group(1)) if line else int(data_row.group(1)) + 1 if data_row else 0
+    return make_error("bad_csv", row=row, file=file_name, detail=detail)
+
+
+def _plain_numbers(column: pd.Series) -> bool:
+    values = column.to_numpy()
+    with np.errstate(invalid="ignore"):
+        return bool((np.abs(values) <= MAX_ABS_VALUE).all())
+
+
+def _cell_text(value: Any) -> str:
+    """An XLSX cell as the text the CSV path would see."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _read_xlsx(data: bytes, file_name: str) -> _Raw:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        detail = type(exc).__name__
+        return _Raw(None, [make_error("unreadable_xlsx", row=0, file=file_name, detail=detail)], [])
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(min_row=1, values_only=True)
+        header = next(rows, None)
+        if header is None:
+            return _Raw(None, [make_error("empty_file", row=0, file=file_name)], [])
+        names = [_cell_text(c) for c in header]
+        if not any(n.strip() for n in names):
+            return _Raw(None, [make_error("no_header", row=1, file=file_name)], [])
+        known, errors, warnings = _map_header(names, file_name)
+        if errors:
+            return _Raw(None, errors, warnings)
+        columns: dict[str, list[str]] = {name: [] for _, name in known}
+        for cells in rows:
+            width = len(cells)
+            for position, name in known:
+                columns[name].append(_cell_text(cells[position]) if position < width else "")
+    finally:
+        workbook.close()
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(values, dtype="category" if name in TEXT_COLUMNS else "str")
+            for name, values in columns.items()
+        }
+    )
+    return _Raw(frame, [], warnings, "auto", "xlsx")
+
+
+# ------------------------------------------------------------------------------------ validation
+_Judgement = tuple[Any, str | None, dict[str, Any]]  # (canonical value, error code, params)
+
+
+@dataclass
+class _Column:
+    """A text column judged per distinct text: codes into ``values`` plus a bad-row mask."""
+
+    codes: np.ndarray
+    values: list[Any]
+    texts: list[str]
+    judgements: list[_Judgement]
+    bad: np.ndarray
+
+    def errors(self, rows: np.ndarray, column: str, file_name: str) -> list[RowError]:
+        found = []
+        for i in np.flatnonzero(self.bad):
+            k = self.codes[i]
+            _, code, params = self.judgements[k]
+            found.append(
+                make_error(
+                    code or "",
+                    row=rows[i],
+                    column=column,
+                    value=self.texts[k],
+                    file=file_name,
+                    **params,
+                )
+            )
+        return found
+
+    def categorical(self) -> pd.Categorical:
+        """Canonical values as a categorical (wrong cells become missing)."""
+        canon = pd.Series(self.values, dtype=object)
+        inverse, uniques = pd.factorize(canon, use_na_sentinel=True)
+        codes = inverse[self.codes] if len(self.codes) else np.array([], dtype="int64")
+        categories = pd.Index([str(u) for u in uniques], dtype="str")
+        return pd.Categorical.from_codes(codes, categories=categories)
+
+
+def _judge_text(series: pd.Series, judge: Callable[[str], _Judgement]) -> _Column:
+    categorical = series.array if isinstance(series.dtype, pd.CategoricalDtype) else None
+    if categorical is None:
+        categorical = pd.Categorical(series)
+    texts = [str(c).strip() for c in categorical.categories]
+    codes = np.asarray(categorical.codes)
+    judgements = [judge(text) for text in texts]
+    bad_category = np.array([j[1] is not None for j in judgements], dtype=bool)
+    values = [None if j[1] is not None else j[0] for j in judgements]
+    bad = bad_category[codes] if len(texts) else np.zeros(len(codes), dtype=bool)
+    return _Column(codes, values, texts, judgements, bad)
+
+
+def _judge_measure(measure_code: str | None) -> Callable[[str], _Judgement]:
+    def judge(text: str) -> _Judgement:
+        code = text.lower()
+        if not code:
+            return (measure_code, None, {}) if measure_code else (None, "missing_value", {})
+        if measure_code and code != measure_code:
+            return None, "measure_mismatch", {"expected": measure_code}
+        if not MEASURE_CODE.fullmatch(code):
+            return None, "bad_measure_code", {}
+        return code, None, {}
+
+    return judge
+
+
+def parse_date(text: str) -> tuple[dt.date | None, str | None]:
+    """(date, None) for 2021-03-01 or 01-03-2021 (also 1-3-2021); (None, error code) else."""
+    if not text:
+        return None, "missing_value"
+    iso = ISO_DATE.fullmatch(text)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    else:
+        dutch = DUTCH_DATE.fullmatch(text)
+        if not dutch:
+            return None, "bad_date"
+        day, month, year = (int(g) for g in dutch.groups())
+    try:
+        return dt.date(year, month, day), None
+    except ValueError:
+        return None, "impossible_date"
+
+
+def _judge_period(today: dt.date) -> Callable[[str], _Judgement]:
+    def judge(text: str) -> _Judgement:
+        date, code = parse_date(text)
+        if code:
+            return None, code, {}
+        assert date is not None
+        if date > today:
+            return None, "future_date", {"today": today.isoformat()}
+        return date, None, {}
+
+    return judge
+
+
+def _judge_area(text: str) -> _Judgement:
+    code = text.upper()
+    if code and not AREA_CODE.fullmatch(code):
+        return None, "bad_area", {}
+    return code, None, {}
+
+
+def _judge_group(text: str) -> _Judgement:
+    group = GROUPS.get(text.lower())
+    return (group, None, {}) if group else (None, "unknown_group", {})
+
+
+def _judge_source(text: str) -> _Judgement:
+    if len(text) > MAX_SOURCE_LENGTH:
+        return None, "text_too_long", {"length": len(text), "limit": MAX_SOURCE_LENGTH}
+    return text, None, {}
+
+
+@dataclass
+class _Numbers:
+    values: np.ndarray  # float64, NaN when empty or wrong
+    texts: pd.Series | None  # the cells as written (stripped); None when read as numbers
+    empty: np.ndarray
+    bad: np.ndarray
+    decimal: str = "."
+
+    def text(self, i: int) -> str:
+        """Cell ``i`` as written, or as the number read, with the file's decimal mark."""
+        if self.texts is not None:
+            return str(self.texts.iat[i])
+        text = f"{self.values[i]:.15g}"
+        return text.replace(".", ",") if self.decimal == "," else text
+
+
+def _parse_numbers(series: pd.Series, decimal: str) -> tuple[_Numbers, list[tuple[int, str]]]:
+    """Numbers of one column; also (index, error code) of the cells that are not numbers."""
+    if series.dtype.kind == "f":  # read by the C parser, already checked (see _read_csv)
+        values = np.array(series, dtype="float64")
+        nothing = np.zeros(len(values), dtype=bool)
+        return _Numbers(values, None, nothing, nothing.copy(), decimal), []
+    texts = series.astype("str").str.strip()
+    empty = texts.eq("").to_numpy(dtype=bool)
+    comma_cells = None
+    if decimal == ".":
+        ok, clean = texts.str.fullmatch(POINT_NUMBER), texts
+    else:
+        as_comma = texts.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        if decimal == ",":
+            ok, clean = texts.str.fullmatch(COMMA_NUMBER), as_comma
+        else:  # auto: a cell with a comma uses the decimal comma (XLSX text cells)
+            comma_cells = texts.str.contains(",", regex=False)
+            ok = texts.str.fullmatch(POINT_NUMBER).where(
+                ~comma_cells, texts.str.fullmatch(COMMA_NUMBER)
+            )
+            clean = texts.where(~comma_cells, as_comma)
+    ok = ok.fillna(False).to_numpy(dtype=bool) & ~empty
+    if ok.all():
+        values = np.array(clean.astype("float64"), dtype="float64")
+    else:
+        values = np.full(len(texts), np.nan)
+        if ok.any():
+            values[ok] = clean[ok].astype("float64").to_numpy()
+    problems: list[tuple[int, str]] = []
+    wrong = np.flatnonzero(~ok & ~empty)
+    if len(wrong):
+        mark = {".": ",", ",": "."}.get(decimal)
+        for i, text in zip(wrong, texts.iloc[wrong].tolist(), strict=True):
+            if text.lower() in NOT_FINITE:
+                problems.append((i, "not_finite"))
+            elif mark and mark in text and any(ch.isdigit() for ch in text):
+                problems.append((i, "wrong_decimal"))
+            else:
+                problems.append((i, "not_a_number"))
+    with np.errstate(invalid="ignore"):
+        huge = np.flatnonzero(ok & ~(np.abs(values) <= MAX_ABS_VALUE))
+    problems += [(i, "too_large") for i in huge]
+    bad = np.zeros(len(texts), dtype=bool)
+    for i, _ in problems:
+        bad[i] = True
+    values[bad] = np.nan
+    return _Numbers(values, texts, empty, bad, decimal), problems
+
+
+def _range_problems(numbers: dict[str, _Numbers]) -> list[tuple[str, np.ndarray, str, dict]]:
+    """Kind-independent limits: counts are whole and ≥ 0, what is divided by is > 0, …"""
+    found: list[tuple[str, np.ndarray, str, dict]] = []
+
+    def flag(column: str, mask: np.ndarray, code: str, **params: Any) -> None:
+        mask = mask & ~numbers[column].bad
+        if mask.any():
+            numbers[column].bad |= mask
+            found.append((column, mask, code, params))
+
+    with np.errstate(invalid="ignore"):
+        if "count" in numbers:
+            v = numbers["count"].values
+            flag("count", v < 0, "negative")
+            flag("count", ~np.isnan(v) & (v != np.floor(v)), "not_integer")
+        for column in ("denominator", "exposure"):
+            if column in numbers:
+                flag(column, numbers[column].values <= 0, "not_positive")
+        if "numerator" in numbers:
+            v = numbers["numerator"].values
+            flag("numerator", v < 0, "negative")
+            if "denominator" in numbers:
+                den = numbers["denominator"]
+                flag("numerator", (v > den.values) & ~den.bad, "numerator_gt_denominator")
+    return found
+
+
+def _validate(
+    raw: _Raw,
+    *,
+    file_name: str,
+    sha: str,
+    measure_code: str | None,
+    today: dt.date | None,
+) -> ParsedMeasurements:
+    assert raw.frame is not None
+    table = raw.frame
+    today = today or dt.date.today()
+    present = set(table.columns)
+    value_columns = tuple(c for c in VALUE_COLUMNS if c in present)
+    errors: list[RowError] = []
+    if "period" not in present:
+        errors.append(make_error("missing_column", row=1, column="period", file=file_name))
+    if "measure" not in present and not measure_code:
+        errors.append(make_error("missing_measure_column", row=1, column="measure", file=file_name))
+    if not value_columns:
+        errors.append(make_error("missing_value_columns", row=1, column="value", file=file_name))
+    failed = {"warnings": raw.warnings, "encoding": raw.encoding, "value_columns": value_columns}
+    if errors:
+        return _failed(file_name, sha, errors, **failed)
+
+    # Blank lines (and Excel's ';;;;' rows) are skipped; the others keep their row numbers.
+    rows = np.arange(len(table), dtype="int64") + 2
+    blank = np.ones(len(table), dtype=bool)
+    for name in table.columns:
+        column = table[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            empty_category = np.array([not str(c).strip() for c in column.cat.categories], bool)
+            codes = np.asarray(column.cat.codes)
+            blank &= empty_category[codes] if len(empty_category) else True
+        elif column.dtype.kind == "f":
+            blank &= np.isnan(column.to_numpy())
+        else:
+            blank &= column.str.strip().eq("").to_numpy(dtype=bool)
+    if blank.any():
+        table = table.loc[~blank].reset_index(drop=True)
+        rows = rows[~blank]
+    n = len(table)
+    if n == 0:
+        return _failed(file_name, sha, [make_error("no_rows", row=2, file=file_name)], **failed)
+
+    # Text columns: each distinct text is judged once.
+    judged: dict[str, _Column] = {}
+    judges: dict[str, Callable[[str], _Judgement]] = {
+        "measure": _judge_measure(measure_code),
+        "period": _judge_period(today),
+        "area": _judge_area,
+        "group": _judge_group,
+        "source": _judge_source,
+    }
+    for name, judge in judges.items():
+        if name in present:
+            judged[name] = _judge_text(table[name], judge)
+            errors += judged[name].errors(rows, name, file_name)
+
+    # Numbers, then their kind-independent limits.
+    numbers: dict[str, _Numbers] = {}
+    for name in value_columns:
+        parsed, problems = _parse_numbers(table[name], raw.decimal)
+        numbers[name] = parsed
+        mark = "," if raw.decimal == "," else "."
+        for i, code in problems:
+            params = {"mark": mark} if code == "wrong_decimal" else {}
+            errors.append(
+                make_error(
+                    code,
+                    row=rows[i],
+                    column=name,
+                    value=parsed.text(i),
+                    file=file_name,
+                    **params,
+                )
+            )
+    for name, mask, code, params in _range_problems(numbers):
+        extra = dict(params)
+        for i in np.flatnonzero(mask):
+            if code == "numerator_gt_denominator":
+                extra = {"denominator": numbers["denominator"].text(i)}
+            errors.append(
+                make_error(
+                    code,
+                    row=rows[i],
+                    column=name,
+                    value=numbers[name].text(i),
+                    file=file_name,
+                    **extra,
+                )
+            )
+
+    frame = _tidy_frame(n, rows, judged, numbers, measure_code)
+    errors += _duplicate_rows(frame, judged, file_name)
+    return ParsedMeasurements(
+        frame=frame,
+        errors=sort_errors(errors),
+        warnings=raw.warnings,
+        file_name=file_name,
+        file_sha256=sha,
+        value_columns=value_columns,
+        encoding=raw.encoding,
+    )
+
+
+def _constant(value: str, n: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(
+        np.zeros(n, dtype="int8"), categories=pd.Index([value], dtype="str")
+    )
+
+
+def _tidy_frame(
+    n: int,
+    rows: np.ndarray,
+    judged: dict[str, _Column],
+    numbers: dict[str, _Numbers],
+    measure_code: str | None,
+) -> pd.DataFrame:
+    if "period" in judged:
+        period = judged["period"]
+        dates = np.array(
+            [v if v is not None else "NaT" for v in period.values] or ["NaT"],
+            dtype="datetime64[D]",
+        )
+        periods = dates[period.codes].astype("datetime64[s]")
+    else:  # pragma: no cover - a missing period column stops earlier
+        periods = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    # copy=False: the arrays are fresh and ours; pandas need not copy them into one block.
+    return pd.DataFrame(
+        {
+            "row": rows,
+            "measure": (
+                judged["measure"].categorical()
+                if "measure" in judged
+                else _constant(measure_code or "", n)
+            ),
+            "period": periods,
+            "area": judged["area"].categorical() if "area" in judged else _constant("", n),
+            "group": judged["group"].categorical() if "group" in judged else _constant("pilot", n),
+            **{c: numbers[c].values if c in numbers else np.full(n, np.nan) for c in VALUE_COLUMNS},
+            "source": judged["source"].categorical() if "source" in judged else _constant("", n),
+        },
+        copy=False,
+    )
+
+
+def _duplicate_rows(
+    frame: pd.DataFrame, judged: dict[str, _Column], file_name: str
+) -> list[RowError]:
+    """Rows whose (measure, period, area, group) an earlier row of the file already has."""
+    usable = np.ones(len(frame), dtype=bool)
+    for name in KEY_COLUMNS:
+        if name in judged:
+            usable &= ~judged[name].bad
+    usable &= frame["measure"].notna().to_numpy() & frame["period"].notna().to_numpy()
+    # One int64 per row numbering its key (a mixed-radix number of the four codes): hashing one
+    # column is much lighter than DataFrame.duplicated on four.
+    parts = [
+        frame["measure"].cat.codes.to_numpy(),
+        pd.factorize(frame["period"].to_numpy().view("int64"))[0],
+        frame["area"].cat.codes.to_numpy(),
+        frame["group"].cat.codes.to_numpy(),
+    ]
+    sizes = [int(p.max()) + 2 if len(p) else 1 for p in parts]
+    if math.prod(sizes) < 2**62:
+        key = np.zeros(len(frame), dtype="int64")
+        for part, size in zip(parts, sizes, strict=True):
+            key = key * size + (part.astype("int64") + 1)
+        keys = pd.DataFrame({"key": key[usable]})
+    else:  # pragma: no cover - needs billions of distinct keys
+        keys = pd.DataFrame({str(i): part[usable] for i, part in enumerate(parts)})
+    repeated = keys.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return []
+    dupes = keys[repeated].assign(row=frame["row"].to_numpy()[usable][repeated])
+    first = dupes.groupby([c for c in dupes.columns if c != "row"], sort=False)["row"].transform(
+        "min"
+    )
+    later = dupes["row"] != first
+    errors = []
+    for position in np.flatnonzero(later.to_numpy()):
+        errors.append(
+            make_error(
+                "duplicate_row",
+                row=int(dupes["row"].iat[position]),
+                file=file_name,
+                first=int(first.iat[position]),
+            )
+        )
+    return errors
