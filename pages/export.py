@@ -1,0 +1,8 @@
+"""Export: measurements and results as CSV.
+
+Filled by later work; for now the page says what will come.
+"""
+
+from tracker.ui import placeholder_page
+
+placeholder_page("export")

@@ -1,0 +1,8 @@
+"""Bibliotheek: published lessons from pilots.
+
+Filled by later work; for now the page says what will come.
+"""
+
+from tracker.ui import placeholder_page
+
+placeholder_page("library")

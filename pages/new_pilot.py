@@ -1,0 +1,8 @@
+"""Nieuwe pilot: register a pilot and its hypotheses.
+
+Filled by later work; for now the page says what will come.
+"""
+
+from tracker.ui import placeholder_page
+
+placeholder_page("new_pilot")
