@@ -20,6 +20,8 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, Column, Index, MetaData, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from tracker.codes import AREA_CODE, GM_CODE, MEASURE_CODE, SLUG
+
 # Stable constraint names so that migrations are identical on SQLite and PostgreSQL.
 SQLModel.metadata = MetaData(
     naming_convention={
@@ -101,14 +103,8 @@ class ObservationKind(StrEnum):
     decision = "decision"
 
 
-GM_CODE = re.compile(r"^GM\d{4}$")
-AREA_CODE = re.compile(r"^(GM\d{4}|WK\d{6}|BU\d{8})$")
-MEASURE_CODE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
-
-
 def _check(pattern: re.Pattern[str], value: str, code: str) -> str:
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         raise PydanticCustomError(code, "{value} has the wrong form", {"value": value})
     return value
 

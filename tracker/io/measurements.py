@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from tracker import i18n
+from tracker.codes import AREA_CODE, MEASURE_CODE
 
 SUPPORTED_EXTENSIONS = (".csv", ".txt", ".xlsx")
 VALUE_COLUMNS = ("value", "numerator", "denominator", "count", "exposure")
@@ -67,9 +68,6 @@ GROUPS = {
 }
 MAX_ABS_VALUE = 1e12  # the message "too_large" names this limit
 MAX_SOURCE_LENGTH = 500
-# Same rule as tracker.models.AREA_CODE (not imported: this module stays free of the database).
-AREA_CODE = re.compile(r"GM\d{4}|WK\d{6}|BU\d{8}")
-MEASURE_CODE = re.compile(r"[a-z][a-z0-9_]{1,62}")
 ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?")
 DUTCH_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})(?: 0?0:00(?::00)?)?")
 # Numbers. Decimal point: 12.5, -3, 1e5. Decimal comma: 12,5 and 1.234,5 (point groups

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from tracker.models import AuditEvent, utcnow
-from tracker.services.common import canonical_json, sha256_hex
+from tracker.services.common import canonical_json, sha256_hex, snapshot
 
 GENESIS_HASH = "0" * 64
 
@@ -75,6 +75,24 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def insert(
+    session: Session, row: SQLModel, *, entity: str, actor: str, pilot_id: int | None = None
+) -> Any:
+    """Add a new row and its "create" event (the row's own id, its full content as after)."""
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="create",
+        entity=entity,
+        entity_id=row.id,  # type: ignore[attr-defined]
+        pilot_id=pilot_id,
+        after=snapshot(row),
+    )
+    return row
 
 
 def list_events(

@@ -26,7 +26,7 @@ from tracker.services import audit
 from tracker.services.common import canonical_json, sha256_hex, snapshot, validate
 from tracker.services.measures import find_measure
 from tracker.services.pilots import get_pilot
-from tracker.services.versioning import check_version, guarded_update
+from tracker.services.versioning import check_version, guarded_update, save_versioned
 
 # What a registration promises; the hash covers exactly these (and the measure's code).
 HASHED_FIELDS = (
@@ -119,18 +119,7 @@ def add_hypothesis(
         valid.model_dump(exclude={"measure_code"})
         | {"pilot_id": pilot_id, "measure_id": _measure_id(session, valid.measure_code)}
     )
-    session.add(hypothesis)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="hypothesis",
-        entity_id=hypothesis.id,
-        pilot_id=pilot_id,
-        after=snapshot(hypothesis),
-    )
-    return hypothesis
+    return audit.insert(session, hypothesis, entity="hypothesis", actor=actor, pilot_id=pilot_id)
 
 
 def update_hypothesis(
@@ -150,24 +139,15 @@ def update_hypothesis(
     values = valid.model_dump(exclude_unset=True)
     if "measure_code" in values:
         values["measure_id"] = _measure_id(session, values.pop("measure_code"))
-    before = snapshot(hypothesis)
-    guarded_update(
+    save_versioned(
         session,
         Hypothesis,
         hypothesis,
         entity="hypothesis",
         expected_version=expected_version,
-        values=values | {"updated_at": utcnow()},
-    )
-    audit.record(
-        session,
+        values=values,
         actor=actor,
-        action="update",
-        entity="hypothesis",
-        entity_id=hypothesis.id,
         pilot_id=hypothesis.pilot_id,
-        before=before,
-        after=snapshot(hypothesis),
     )
     return hypothesis
 
@@ -235,7 +215,7 @@ def list_amendments(session: Session, hypothesis_id: int) -> list[Amendment]:
     )
 
 
-def _as_text(value: Any) -> str:
+def as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if hasattr(value, "value"):
@@ -268,19 +248,35 @@ def amend_hypothesis(
     check_version("hypothesis", hypothesis, expected_version)
     new_value = getattr(validate(HypothesisUpdate, {valid.field: valid.new_value}), valid.field)
     old_value = effective_values(session, hypothesis)[valid.field]
-    if _as_text(new_value) == _as_text(old_value):
+    if as_text(new_value) == as_text(old_value):
         raise ValidationError.single("new_value", "same_value", valid.new_value)
     amendment = Amendment(
         hypothesis_id=hypothesis_id,
         field=valid.field,
-        old_value=_as_text(old_value),
-        new_value=_as_text(new_value),
+        old_value=as_text(old_value),
+        new_value=as_text(new_value),
         reason=valid.reason,
         author=actor,
     )
+    return store_amendment(
+        session, hypothesis, amendment, expected_version=expected_version, actor=actor
+    )
+
+
+def store_amendment(
+    session: Session,
+    hypothesis: Hypothesis,
+    amendment: Amendment,
+    *,
+    expected_version: int,
+    actor: str,
+) -> Amendment:
+    """Write a checked amendment beside its hypothesis, with its audit event.
+
+    The hypothesis row itself stays as registered; only its version moves, so that two people
+    amending at once cannot both succeed on the same starting point.
+    """
     session.add(amendment)
-    # The hypothesis row itself stays as registered; only its version moves, so that two
-    # people amending at once cannot both succeed on the same starting point.
     guarded_update(
         session,
         Hypothesis,
@@ -297,7 +293,7 @@ def amend_hypothesis(
         entity="hypothesis",
         entity_id=hypothesis.id,
         pilot_id=hypothesis.pilot_id,
-        before={valid.field: amendment.old_value},
-        after={valid.field: amendment.new_value, "reason": valid.reason},
+        before={amendment.field: amendment.old_value},
+        after={amendment.field: amendment.new_value, "reason": amendment.reason},
     )
     return amendment

@@ -14,7 +14,7 @@ from tracker.models import (
     ObservationCreate,
 )
 from tracker.services import audit
-from tracker.services.common import snapshot, validate
+from tracker.services.common import validate
 from tracker.services.hypotheses import find_hypothesis
 from tracker.services.pilots import get_pilot
 
@@ -27,18 +27,7 @@ def add_intervention(
     row = Intervention.model_validate(
         valid.model_dump() | {"pilot_id": pilot_id, "created_by": actor}
     )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="intervention",
-        entity_id=row.id,
-        pilot_id=pilot_id,
-        after=snapshot(row),
-    )
-    return row
+    return audit.insert(session, row, entity="intervention", actor=actor, pilot_id=pilot_id)
 
 
 def list_interventions(session: Session, pilot_id: int) -> list[Intervention]:
@@ -85,18 +74,7 @@ def add_observation(
             "author": actor,
         }
     )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="observation",
-        entity_id=row.id,
-        pilot_id=pilot_id,
-        after=snapshot(row),
-    )
-    return row
+    return audit.insert(session, row, entity="observation", actor=actor, pilot_id=pilot_id)
 
 
 def list_observations(session: Session, pilot_id: int) -> list[Observation]:

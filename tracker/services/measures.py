@@ -34,17 +34,7 @@ def create_measure(
     if find_measure(session, valid.code) is not None:
         raise ValidationError.single("code", "duplicate", valid.code)
     measure = Measure.model_validate(valid)
-    session.add(measure)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="measure",
-        entity_id=measure.id,
-        after=snapshot(measure),
-    )
-    return measure
+    return audit.insert(session, measure, entity="measure", actor=actor)
 
 
 def ensure_measure(

@@ -9,10 +9,11 @@ from pydantic_core import PydanticCustomError
 from sqlmodel import Field, Session, SQLModel, select
 
 from tracker import i18n
+from tracker.codes import GM_CODE
 from tracker.errors import NotFoundError
-from tracker.models import GM_CODE, Organisation, Role, User
+from tracker.models import Organisation, Role, User
 from tracker.services import audit
-from tracker.services.common import snapshot, validate
+from tracker.services.common import validate
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -35,7 +36,7 @@ class _OrganisationInput(SQLModel):
     @field_validator("cbs_code")
     @classmethod
     def _gm_form(cls, v: str) -> str:
-        if not GM_CODE.match(v):
+        if not GM_CODE.fullmatch(v):
             raise PydanticCustomError("gm_code", "{value} has the wrong form", {"value": v})
         return v
 
@@ -61,17 +62,7 @@ def get_or_create_organisation(
     if org is not None:
         return org
     org = Organisation(name=valid.name, cbs_code=valid.cbs_code)
-    session.add(org)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="organisation",
-        entity_id=org.id,
-        after=snapshot(org),
-    )
-    return org
+    return audit.insert(session, org, entity="organisation", actor=actor)
 
 
 def get_user_by_email(session: Session, email: str) -> User | None:
@@ -99,14 +90,4 @@ def get_or_create_user(
         display_name=valid.display_name,
         role=valid.role,
     )
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="user",
-        entity_id=user.id,
-        after=snapshot(user),
-    )
-    return user
+    return audit.insert(session, user, entity="user", actor=actor)

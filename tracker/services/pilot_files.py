@@ -278,13 +278,6 @@ def _owner(session: Session, pilot: pf.PilotFile, org: Organisation, *, actor: s
         )
 
 
-def _as_text(value: Any) -> str:
-    # The same text form hypotheses.amend_hypothesis stores for old and new values.
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return _text(value)
-
-
 def _hash_errors(pilot: pf.PilotFile) -> list[FieldError]:
     """Every registered hypothesis whose content no longer matches its hash, before any write."""
     errors = []
@@ -354,16 +347,21 @@ def _restore_amendments(
             new_value = getattr(validate(HypothesisUpdate, {a.field: a.new_value}), a.field)
         except ValidationError as exc:
             raise _prefixed(exc, at) from None
-        in_force = _as_text(hypotheses.effective_values(session, hypothesis)[valid.field])
+        in_force = hypotheses.as_text(hypotheses.effective_values(session, hypothesis)[valid.field])
         if a.old_value != in_force:
             raise ValidationError.single(
                 f"{at}.old_value", "amendment_mismatch", a.old_value, expected=in_force
             )
-        if a.new_value != _as_text(new_value):
+        if a.new_value != hypotheses.as_text(new_value):
             raise ValidationError.single(
-                f"{at}.new_value", "amendment_mismatch", a.new_value, expected=_as_text(new_value)
+                f"{at}.new_value",
+                "amendment_mismatch",
+                a.new_value,
+                expected=hypotheses.as_text(new_value),
             )
-        session.add(
+        hypotheses.store_amendment(
+            session,
+            hypothesis,
             Amendment(
                 hypothesis_id=hypothesis.id,  # type: ignore[arg-type]
                 field=a.field,
@@ -372,20 +370,9 @@ def _restore_amendments(
                 reason=a.reason,
                 author=a.author,
                 created_at=a.created_at,
-            )
-        )
-        hypothesis.version += 1
-        session.add(hypothesis)
-        session.flush()
-        audit.record(
-            session,
+            ),
+            expected_version=hypothesis.version,
             actor=actor,
-            action="amend",
-            entity="hypothesis",
-            entity_id=hypothesis.id,
-            pilot_id=hypothesis.pilot_id,
-            before={a.field: a.old_value},
-            after={a.field: a.new_value, "reason": a.reason},
         )
 
 

@@ -18,12 +18,11 @@ from tracker.models import (
     PilotBase,
     PilotCreate,
     PilotUpdate,
-    utcnow,
 )
 from tracker.services import audit
-from tracker.services.common import snapshot, validate
+from tracker.services.common import validate
 from tracker.services.organisations import get_user_by_email
-from tracker.services.versioning import check_version, guarded_update
+from tracker.services.versioning import check_version, save_versioned
 
 i18n.register(
     {
@@ -77,17 +76,8 @@ def create_pilot(
         | {"organisation_id": organisation_id, "owner_id": owner.id if owner else None}
     )
     session.add(pilot)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="pilot",
-        entity_id=pilot.id,
-        pilot_id=pilot.id,
-        after=snapshot(pilot),
-    )
-    return pilot
+    session.flush()  # the pilot's own id is the pilot_id of its audit event
+    return audit.insert(session, pilot, entity="pilot", actor=actor, pilot_id=pilot.id)
 
 
 def update_pilot(
@@ -107,24 +97,15 @@ def update_pilot(
     # (Enum columns come back from the database as plain strings: no serializer warnings.)
     merged = pilot.model_dump(include=set(PilotBase.model_fields), warnings=False) | values
     validate(PilotBase, merged)
-    before = snapshot(pilot)
-    guarded_update(
+    save_versioned(
         session,
         Pilot,
         pilot,
         entity="pilot",
         expected_version=expected_version,
-        values=values | {"updated_at": utcnow()},
-    )
-    audit.record(
-        session,
+        values=values,
         actor=actor,
-        action="update",
-        entity="pilot",
-        entity_id=pilot.id,
         pilot_id=pilot.id,
-        before=before,
-        after=snapshot(pilot),
     )
     return pilot
 

@@ -8,6 +8,9 @@ from sqlalchemy import update
 from sqlmodel import Session, SQLModel, select
 
 from tracker.errors import ConflictError
+from tracker.models import utcnow
+from tracker.services import audit
+from tracker.services.common import snapshot
 
 
 def check_version(entity: str, row: Any, expected_version: int) -> None:
@@ -39,3 +42,37 @@ def guarded_update(
         current = session.exec(select(table.c.version).where(table.c.id == row.id)).first()
         raise ConflictError(entity, row.id, expected_version, current or -1)
     session.refresh(row)
+
+
+def save_versioned(
+    session: Session,
+    model: type[SQLModel],
+    row: Any,
+    *,
+    entity: str,
+    expected_version: int,
+    values: dict[str, Any],
+    actor: str,
+    pilot_id: int | None,
+) -> None:
+    """Save ``values`` onto ``row`` if nobody saved since ``expected_version``, with its audit
+    event (before/after). ``updated_at`` is set here so that every versioned save stamps it."""
+    before = snapshot(row)
+    guarded_update(
+        session,
+        model,
+        row,
+        entity=entity,
+        expected_version=expected_version,
+        values=values | {"updated_at": utcnow()},
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        entity=entity,
+        entity_id=row.id,
+        pilot_id=pilot_id,
+        before=before,
+        after=snapshot(row),
+    )
