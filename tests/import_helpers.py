@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, func, select
+from sqlmodel import select
 
 from tests import factories
 from tracker.db import session_scope
@@ -53,15 +53,6 @@ def write_xlsx(directory: Path, rows: list[list[Any]], name: str = "metingen.xls
     path = directory / name
     workbook.save(path)
     return path
-
-
-def row_counts(engine: Engine) -> dict[str, int]:
-    """Rows in every table (the audit trail included), read in a fresh transaction."""
-    with session_scope(engine) as session:
-        return {
-            table.name: session.exec(select(func.count()).select_from(table)).one()
-            for table in SQLModel.metadata.sorted_tables
-        }
 
 
 def stored(engine: Engine) -> list[tuple[Any, ...]]:

@@ -26,7 +26,9 @@ class Settings:
         "postgresql+psycopg://user:password@localhost/proeftuin.",
     )
     sqlite_busy_timeout_ms: str = _setting(
-        "5000", "How long (milliseconds) SQLite waits for a lock before giving up."
+        "30000",
+        "How long (milliseconds) an SQLite write waits for another writer (a large import "
+        "holds the lock for seconds) before giving up.",
     )
     language: str = _setting("nl", "Default interface language: nl (Dutch) or en (English).")
     actor: str = _setting(

@@ -6,16 +6,16 @@ Every test runs on real SQLite, and on PostgreSQL when ``TEST_DATABASE_URL`` is 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text, update
+from sqlalchemy import text, update
 from sqlmodel import Session, col, func, select
 
 from tests import factories
-from tracker.db import make_engine, session_scope
+from tests.concurrency import race
+from tracker.db import session_scope
 from tracker.errors import ConflictError, LockedError, ValidationError
 from tracker.models import AuditEvent
 from tracker.services import audit, hypotheses, journal, measures, organisations, pilots
@@ -460,42 +460,23 @@ def test_a_rehashed_forgery_still_breaks_the_link_to_the_next_event(engine, worl
 def test_concurrent_writes_keep_one_unbroken_chain(engine, world):
     """Writer A is held right after reading the last hash; writer B appends meanwhile.
     B must wait for A (one chain), not fork the chain from the same last hash."""
-    url = engine.url.render_as_string(hide_password=False)
-    engines = {"A": make_engine(url), "B": make_engine(url)}
-    held, release = threading.Event(), threading.Event()
 
-    @event.listens_for(engines["A"], "after_cursor_execute")
-    def hold(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().startswith("SELECT audit_event.hash") and not held.is_set():
-            held.set()
-            release.wait(10)
-
-    errors: dict[str, Exception] = {}
-
-    def write(name: str) -> None:
-        try:
-            with session_scope(engines[name]) as session:
-                journal.add_intervention(
-                    session,
-                    world["pilot"],
-                    {"date": dt.date(2021, 4, 1), "kind": "x", "title": f"Actie van {name}"},
-                    actor=name,
-                )
-        except Exception as exc:  # reported by the assertion below
-            errors[name] = exc
+    def add_intervention(name: str) -> Callable[[Session], Any]:
+        return lambda s: journal.add_intervention(
+            s,
+            world["pilot"],
+            {"date": dt.date(2021, 4, 1), "kind": "x", "title": f"Actie van {name}"},
+            actor=name,
+        )
 
     last = last_event_id(engine)
-    a = threading.Thread(target=write, args=("A",))
-    b = threading.Thread(target=write, args=("B",))
-    a.start()
-    assert held.wait(10), errors
-    b.start()
-    b.join(0.5)
-    release.set()
-    a.join(20)
-    b.join(20)
-    for eng in engines.values():
-        eng.dispose()
-    assert errors == {}
+    outcomes = race(
+        engine,
+        {"A": add_intervention("A"), "B": add_intervention("B")},
+        pause_on="SELECT audit_event.hash",
+        when="after",
+        refusals={},  # any error, a conflict included, is reported as itself
+    )
+    assert outcomes == {"A": "saved", "B": "saved"}
     assert sorted(e.actor for e in events_after(engine, last)) == ["A", "B"]
     assert chain(engine).ok

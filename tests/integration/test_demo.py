@@ -19,13 +19,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from scipy import stats
-from sqlmodel import SQLModel, col, func, select
+from sqlmodel import col, func, select
 from typer.testing import CliRunner
 
+from tests.db_helpers import migrated_sqlite_url, row_counts
 from tests.factories import ACTOR
-from tracker import migrate
 from tracker.cli import app
-from tracker.db import make_engine, session_scope
+from tracker.db import session_scope
 from tracker.errors import ValidationError
 from tracker.models import AuditEvent, Hypothesis, Measurement, Role, User
 from tracker.services import audit, hypotheses
@@ -229,14 +229,6 @@ def test_the_journal_records_an_unforeseen_effect():
 
 
 # --------------------------------------------------------------------------- loading
-def row_counts(engine) -> dict[str, int]:
-    with session_scope(engine) as session:
-        return {
-            table.name: session.exec(select(func.count()).select_from(table)).one()
-            for table in SQLModel.metadata.sorted_tables
-        }
-
-
 def audit_trail(engine) -> list[tuple[int, str]]:
     with session_scope(engine) as session:
         return [
@@ -311,10 +303,7 @@ def test_a_refused_demo_file_leaves_nothing_behind(engine, tmp_path):
 
 
 def test_the_cli_loads_the_demo_once_and_lists_the_pilots(tmp_path):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    eng = make_engine(url)
-    migrate.upgrade(eng)
-    eng.dispose()
+    url = migrated_sqlite_url(tmp_path / "cli.db")
     env = {
         "TRACKER_DATABASE_URL": url,
         "TRACKER_ACTOR": "cli@test.example",

@@ -8,18 +8,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import threading
 from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
-from sqlmodel import Session, SQLModel, func, select
+from sqlalchemy import text
+from sqlmodel import Session
 
 from tests import factories
+from tests.concurrency import race
+from tests.db_helpers import row_counts
 from tests.factories import ACTOR
-from tracker.db import make_engine, session_scope
+from tracker.db import session_scope
 from tracker.errors import ConflictError, LockedError, ValidationError
 from tracker.models import Hypothesis
 from tracker.services import hypotheses, measures, pilots
@@ -28,15 +29,6 @@ from tracker.services import hypotheses, measures, pilots
 ON_TIME = dt.datetime(2020, 6, 1, 9, 30, tzinfo=UTC)
 LATE = dt.datetime(2021, 3, 1, 9, 30, tzinfo=UTC)
 REASON = "De nulmeting liet zien dat het effect kleiner is dan gedacht."
-
-
-def row_counts(engine) -> dict[str, int]:
-    """Rows in every table (the audit trail included), read in a fresh transaction."""
-    with session_scope(engine) as session:
-        return {
-            table.name: session.exec(select(func.count()).select_from(table)).one()
-            for table in SQLModel.metadata.sorted_tables
-        }
 
 
 def stored(engine, hypothesis_id: int) -> dict[str, Any]:
@@ -518,51 +510,6 @@ def test_a_stale_amendment_is_refused_and_the_newer_one_kept(engine, registered)
     with session_scope(engine) as session:
         [kept] = hypotheses.list_amendments(session, registered["H1"])
         assert kept.new_value == "5.0"
-
-
-def race(engine, attempts: dict[str, Callable[[Any], Any]], *, pause_on: str, when: str):
-    """Two writers at the same time, in two engines; "A" is held at its first statement that
-    starts with ``pause_on`` (``when`` = "before"/"after" it runs) while "B" runs.
-    Returns each writer's outcome: "saved", "conflict", "locked" or the unexpected exception."""
-    url = engine.url.render_as_string(hide_password=False)
-    engines = {"A": make_engine(url), "B": make_engine(url)}
-    held, release = threading.Event(), threading.Event()
-
-    @event.listens_for(engines["A"], f"{when}_cursor_execute")
-    def hold(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith(pause_on.upper()) and not held.is_set():
-            held.set()
-            release.wait(10)
-
-    outcomes: dict[str, Any] = {}
-
-    def run(name: str) -> None:
-        try:
-            with session_scope(engines[name]) as session:
-                attempts[name](session)
-            outcomes[name] = "saved"
-        except ConflictError:
-            outcomes[name] = "conflict"
-        except LockedError:
-            outcomes[name] = "locked"
-        except Exception as exc:  # reported by the assertion, not swallowed
-            outcomes[name] = exc
-
-    a = threading.Thread(target=run, args=("A",))
-    b = threading.Thread(target=run, args=("B",))
-    a.start()
-    a.join(0.01)
-    while a.is_alive() and not held.wait(0.05):
-        pass
-    assert held.is_set(), f"writer A ended before its pause point: {outcomes}"
-    b.start()
-    b.join(0.5)
-    release.set()
-    a.join(20)
-    b.join(20)
-    for eng in engines.values():
-        eng.dispose()
-    return outcomes
 
 
 @pytest.mark.parametrize("when", ["before", "after"])

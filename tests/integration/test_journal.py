@@ -9,24 +9,15 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlmodel import SQLModel, func, select
 
 from tests import factories
+from tests.db_helpers import row_counts
 from tests.factories import ACTOR
 from tracker.db import session_scope
 from tracker.errors import NotFoundError, ValidationError
 from tracker.services import journal
 
 TRAINING = {"date": dt.date(2021, 1, 15), "kind": "training", "title": "Training gespreksleiders"}
-
-
-def row_counts(engine) -> dict[str, int]:
-    """Rows in every table (the audit trail included), read in a fresh transaction."""
-    with session_scope(engine) as session:
-        return {
-            table.name: session.exec(select(func.count()).select_from(table)).one()
-            for table in SQLModel.metadata.sorted_tables
-        }
 
 
 @pytest.fixture

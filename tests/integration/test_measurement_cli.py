@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 import tracker.cli
 import tracker.cli.measurements
-from tests.import_helpers import CONTINUOUS, PROPORTION, make_world, row_counts, write, write_xlsx
+from tests.db_helpers import row_counts
+from tests.import_helpers import CONTINUOUS, PROPORTION, make_world, write, write_xlsx
 from tracker import migrate
 from tracker.db import make_engine
 

@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
+from tests.db_helpers import row_counts
 from tests.import_helpers import (
     CONTINUOUS,
     COUNT,
     PROPORTION,
     d,
     make_world,
-    row_counts,
     stored,
     write,
     write_xlsx,

@@ -140,10 +140,11 @@ def test_sqlite_connections_wait_the_configured_busy_timeout(sqlite_file, timeou
     engine.dispose()
 
 
-def test_sqlite_busy_timeout_defaults_to_five_seconds(sqlite_file, monkeypatch):
+def test_sqlite_busy_timeout_defaults_to_thirty_seconds(sqlite_file, monkeypatch):
+    # Long enough for a save to wait out a million-row import (about 7 s holding the lock).
     monkeypatch.delenv("TRACKER_SQLITE_BUSY_TIMEOUT_MS", raising=False)
     engine = make_engine(sqlite_file)
-    assert sqlite_pragma(engine, "busy_timeout") == 5000
+    assert sqlite_pragma(engine, "busy_timeout") == 30000
     engine.dispose()
 
 

@@ -7,22 +7,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
-from sqlmodel import SQLModel, func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from tests import factories
+from tests.db_helpers import empty_database, migrated_sqlite_url, row_counts
 from tests.factories import ACTOR
 from tracker import migrate
 from tracker.cli import app
-from tracker.db import make_engine, session_scope
+from tracker.db import session_scope
 from tracker.errors import ValidationError
 from tracker.io import pilot_file as pf
 from tracker.models import Hypothesis, Measure, Organisation, User
@@ -34,37 +32,12 @@ REGISTERED_AT = dt.datetime(2020, 12, 1, 9, 30, 1, 123456, tzinfo=dt.UTC)
 AMENDED_AT = dt.datetime(2021, 3, 2, 14, 0, tzinfo=dt.UTC)
 
 
-def row_counts(engine: Engine) -> dict[str, int]:
-    """Rows in every table (the audit trail included), read in a fresh transaction."""
-    with session_scope(engine) as session:
-        return {
-            table.name: session.exec(select(func.count()).select_from(table)).one()
-            for table in SQLModel.metadata.sorted_tables
-        }
-
-
 @pytest.fixture
 def other_engine(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
     """A second empty, migrated database on the same backend as ``engine``."""
-    if engine.dialect.name == "sqlite":
-        other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    with empty_database(engine.dialect.name, tmp_path / "other.db") as other:
         migrate.upgrade(other)
         yield other
-        other.dispose()
-        return
-    base = os.environ["TEST_DATABASE_URL"]
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    other = make_engine(url.render_as_string(hide_password=False))
-    migrate.upgrade(other)
-    yield other
-    other.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def build_rich_pilot(engine: Engine) -> int:
@@ -399,10 +372,7 @@ def test_data_is_found_relative_to_the_root_or_the_file(tmp_path):
 # --------------------------------------------------------------------------- the CLI
 @pytest.fixture
 def cli_db(tmp_path: Path) -> dict[str, str]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    eng = make_engine(url)
-    migrate.upgrade(eng)
-    eng.dispose()
+    url = migrated_sqlite_url(tmp_path / "cli.db")
     return {"TRACKER_DATABASE_URL": url, "TRACKER_ACTOR": "cli@test.example"}
 
 

@@ -6,29 +6,20 @@ Every test runs on real SQLite, and on PostgreSQL when ``TEST_DATABASE_URL`` is 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event
-from sqlmodel import Session, SQLModel, func, select
+from sqlmodel import Session
 
 from tests import factories
+from tests.concurrency import race
+from tests.db_helpers import row_counts
 from tests.factories import ACTOR
-from tracker.db import make_engine, session_scope
+from tracker.db import session_scope
 from tracker.errors import ConflictError, NotFoundError, ValidationError
 from tracker.models import Pilot
 from tracker.services import measures, organisations, pilots
-
-
-def row_counts(engine) -> dict[str, int]:
-    """Rows in every table (the audit trail included), read in a fresh transaction."""
-    with session_scope(engine) as session:
-        return {
-            table.name: session.exec(select(func.count()).select_from(table)).one()
-            for table in SQLModel.metadata.sorted_tables
-        }
 
 
 @pytest.fixture
@@ -421,52 +412,6 @@ def test_the_conflict_message_names_both_versions(engine, world, lang, yours, sa
         save_title(engine, world["pilot"], "Titel van de tweede", expected_version=1)
     assert yours in caught.value.message(lang)
     assert saved in caught.value.message(lang)
-
-
-def race(engine, attempts: dict[str, Callable[[Any], None]], *, pause_on: str, when: str):
-    """Run two writers at the same time, in two engines (two connection pools).
-
-    Writer "A" is held at the first statement starting with ``pause_on`` (``when`` = "before"
-    or "after" it runs) while writer "B" runs; then A continues. Returns each writer's outcome:
-    "saved", "conflict" or the unexpected exception.
-    """
-    url = engine.url.render_as_string(hide_password=False)
-    engines = {"A": make_engine(url), "B": make_engine(url)}
-    held, release = threading.Event(), threading.Event()
-
-    @event.listens_for(engines["A"], f"{when}_cursor_execute")
-    def hold(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith(pause_on.upper()) and not held.is_set():
-            held.set()
-            release.wait(10)
-
-    outcomes: dict[str, Any] = {}
-
-    def run(name: str) -> None:
-        try:
-            with session_scope(engines[name]) as session:
-                attempts[name](session)
-            outcomes[name] = "saved"
-        except ConflictError:
-            outcomes[name] = "conflict"
-        except Exception as exc:  # reported by the assertion, not swallowed
-            outcomes[name] = exc
-
-    a = threading.Thread(target=run, args=("A",))
-    b = threading.Thread(target=run, args=("B",))
-    a.start()
-    a.join(0.01)
-    while a.is_alive() and not held.wait(0.05):
-        pass
-    assert held.is_set(), f"writer A ended before its pause point: {outcomes}"
-    b.start()
-    b.join(0.5)  # B either finishes or is waiting for A's lock; it must not fail meanwhile
-    release.set()
-    a.join(20)
-    b.join(20)
-    for eng in engines.values():
-        eng.dispose()
-    return outcomes
 
 
 @pytest.mark.parametrize("when", ["before", "after"])

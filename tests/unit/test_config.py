@@ -25,7 +25,7 @@ FIELDS = [f.name for f in dataclasses.fields(Settings)]
     ("setting", "default"),
     [
         ("database_url", f"sqlite:///{DEFAULT_DB_PATH}"),
-        ("sqlite_busy_timeout_ms", "5000"),
+        ("sqlite_busy_timeout_ms", "30000"),
         ("language", "nl"),
         ("actor", ""),
         ("import_max_bytes", str(200 * 1024 * 1024)),
@@ -45,7 +45,7 @@ def test_the_default_database_is_sqlite_under_data():
 
 def test_numbers_are_available_as_integers():
     settings = load_settings({})
-    assert (settings.busy_timeout_ms, settings.max_import_bytes) == (5000, 209_715_200)
+    assert (settings.busy_timeout_ms, settings.max_import_bytes) == (30000, 209_715_200)
 
 
 # --------------------------------------------------------------------------- the environment
