@@ -176,33 +176,55 @@ def register_hypotheses(
     if not drafts:
         raise ValidationError.single("hypotheses", "nothing_to_register")
     for hypothesis in drafts:
-        before = snapshot(hypothesis)
-        # Guarded by the version that was hashed: an edit saved meanwhile by someone else
-        # makes this a ConflictError instead of a lock over content the hash does not match.
-        guarded_update(
+        lock_hypothesis(
             session,
-            Hypothesis,
             hypothesis,
-            entity="hypothesis",
-            expected_version=hypothesis.version,
-            values={
-                "registered_at": now,
-                "registered_late": late,
-                "content_hash": content_hash(hypothesis, _measure_code(session, hypothesis)),
-                "updated_at": utcnow(),
-            },
-        )
-        audit.record(
-            session,
+            registered_at=now,
+            registered_late=late,
+            content_hash=content_hash(hypothesis, _measure_code(session, hypothesis)),
             actor=actor,
-            action="register",
-            entity="hypothesis",
-            entity_id=hypothesis.id,
-            pilot_id=pilot_id,
-            before=before,
-            after=snapshot(hypothesis),
         )
     return drafts
+
+
+def lock_hypothesis(
+    session: Session,
+    hypothesis: Hypothesis,
+    *,
+    registered_at: dt.datetime,
+    registered_late: bool,
+    content_hash: str,
+    actor: str,
+) -> None:
+    """Write a registration (time, late flag, hash of the content) with its audit event.
+
+    Guarded by the version that was hashed: an edit saved meanwhile by someone else makes this
+    a ConflictError instead of a lock over content the hash does not match.
+    """
+    before = snapshot(hypothesis)
+    guarded_update(
+        session,
+        Hypothesis,
+        hypothesis,
+        entity="hypothesis",
+        expected_version=hypothesis.version,
+        values={
+            "registered_at": registered_at,
+            "registered_late": registered_late,
+            "content_hash": content_hash,
+            "updated_at": utcnow(),
+        },
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="register",
+        entity="hypothesis",
+        entity_id=hypothesis.id,
+        pilot_id=hypothesis.pilot_id,
+        before=before,
+        after=snapshot(hypothesis),
+    )
 
 
 def list_amendments(session: Session, hypothesis_id: int) -> list[Amendment]:

@@ -34,7 +34,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.services import audit, hypotheses, journal, measures, organisations, pilots
-from tracker.services.common import snapshot, validate
+from tracker.services.common import validate
 
 MESSAGES: dict[str, dict[str, str]] = {
     "error.pilot_exists": {
@@ -314,22 +314,13 @@ def _restore_registration(
             hypothesis=entry.code,
             computed=computed,
         )
-    before = snapshot(hypothesis)
-    hypothesis.registered_at = entry.registered_at
-    hypothesis.registered_late = entry.registered_late
-    hypothesis.content_hash = entry.content_hash
-    hypothesis.version += 1
-    session.add(hypothesis)
-    session.flush()
-    audit.record(
+    hypotheses.lock_hypothesis(
         session,
+        hypothesis,
+        registered_at=entry.registered_at,
+        registered_late=entry.registered_late,
+        content_hash=entry.content_hash,
         actor=actor,
-        action="register",
-        entity="hypothesis",
-        entity_id=hypothesis.id,
-        pilot_id=hypothesis.pilot_id,
-        before=before,
-        after=snapshot(hypothesis),
     )
 
 
