@@ -24,6 +24,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "entity.observation": {"nl": "logboek-notitie", "en": "observation"},
     # --- command line
     "cli.error": {"nl": "Fout", "en": "Error"},
+    "cli.analyze.usage": {
+        "nl": "geef een bestand met --intervention JJJJ-MM-DD, of --pilot ID",
+        "en": "give a file with --intervention YYYY-MM-DD, or --pilot ID",
+    },
+    "cli.analyze.bad_date": {
+        "nl": "'{value}' is geen datum; gebruik JJJJ-MM-DD",
+        "en": "'{value}' is not a date; use YYYY-MM-DD",
+    },
     # --- errors (field-level and general)
     "error.invalid": {
         "nl": "ongeldige waarde voor {field} ({detail})",

@@ -1,0 +1,102 @@
+"""Analysing a stored pilot: its measurements and registered hypotheses, through the pure engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlmodel import Session, col, select
+
+from tracker.analysis.engine import AnalysisSpec, analyze_many
+from tracker.analysis.result import AnalysisResult
+from tracker.models import Measure, Measurement
+from tracker.services.hypotheses import effective_values, list_amendments, list_hypotheses
+from tracker.services.pilots import get_pilot
+
+TIDY_COLUMNS = [
+    "measure",
+    "period",
+    "area",
+    "group",
+    "value",
+    "numerator",
+    "denominator",
+    "count",
+    "exposure",
+]
+
+
+@dataclass(frozen=True)
+class HypothesisAnalysis:
+    code: str
+    measure: str
+    is_primary: bool
+    result: AnalysisResult
+
+
+def measurement_frame(session: Session, pilot_id: int, measure_id: int) -> pd.DataFrame:
+    """The pilot's measurements of one measure in the tidy shape (DESIGN.md)."""
+    rows = session.exec(
+        select(Measurement, Measure.code)
+        .join(Measure, col(Measure.id) == col(Measurement.measure_id))
+        .where(Measurement.pilot_id == pilot_id, Measurement.measure_id == measure_id)
+        .order_by(col(Measurement.period), col(Measurement.group), col(Measurement.area))
+    ).all()
+    return pd.DataFrame(
+        [
+            (
+                code,
+                m.period,
+                m.area,
+                str(m.group),
+                m.value,
+                m.numerator,
+                m.denominator,
+                m.count,
+                m.exposure,
+            )
+            for m, code in rows
+        ],
+        columns=TIDY_COLUMNS,
+    )
+
+
+def _comparison_areas(frame: pd.DataFrame, comparison_group: str) -> pd.DataFrame:
+    """Keep only the named comparison areas when the hypothesis names them (comma-separated)."""
+    wanted = {a.strip() for a in comparison_group.split(",") if a.strip()}
+    if not wanted:
+        return frame
+    keep = (frame["group"] != "comparison") | frame["area"].isin(wanted)
+    return frame[keep]
+
+
+def analyze_pilot(session: Session, pilot_id: int) -> list[HypothesisAnalysis]:
+    """Every hypothesis of the pilot, as registered (amendments applied), Holm across primaries."""
+    pilot = get_pilot(session, pilot_id)
+    items = []
+    meta = []
+    for hypothesis in list_hypotheses(session, pilot_id):
+        values = effective_values(session, hypothesis)
+        measure = session.get(Measure, hypothesis.measure_id)
+        assert measure is not None  # foreign key
+        frame = measurement_frame(session, pilot_id, hypothesis.measure_id)
+        frame = _comparison_areas(frame, str(values["comparison_group"] or ""))
+        spec = AnalysisSpec(
+            intervention=pilot.intervention_start,
+            kind=str(measure.kind),
+            design=str(values["design"]),
+            expect=str(values["expected_direction"]),
+            min_effect=float(values["min_effect"]),
+            relative=str(values["min_effect_type"]) == "relative",
+            alpha=float(values["alpha"]),
+            better=str(measure.better_direction),
+            amended=bool(list_amendments(session, hypothesis.id)),  # type: ignore[arg-type]
+            registered_late=bool(hypothesis.registered_late),
+        )
+        items.append((frame, spec, bool(values["is_primary"])))
+        meta.append((hypothesis.code, measure.code, bool(values["is_primary"])))
+    results = analyze_many(items)
+    return [
+        HypothesisAnalysis(code, measure, primary, result)
+        for (code, measure, primary), result in zip(meta, results, strict=True)
+    ]
