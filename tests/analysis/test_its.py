@@ -12,9 +12,16 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from scipy import linalg, stats
 
 from tracker.analysis.estimates import InsufficientData
-from tracker.analysis.its import default_maxlags, fit_segmented, its_design, its_fit
+from tracker.analysis.its import (
+    ar1_reml_rho,
+    default_maxlags,
+    fit_segmented,
+    its_design,
+    its_fit,
+)
 
 SICILY = Path("/work/shared/reference-data/sicily_smoking_ban.csv")
 BAN = date(2005, 1, 1)
@@ -417,32 +424,62 @@ def _exclusion_rates(errors: str, effect: float) -> tuple[float, float]:
     """Share of series whose 95% CI excludes 0: (level change, average effect).
 
     Uses fit_segmented on the its_design (the same code path as its_fit, without the
-    diagnostics) to keep the test fast.
+    diagnostics) to keep the test fast, with the same t reference its_fit reports.
     """
     rng = np.random.default_rng(20240601)
     design, _ = its_design(
         monthly(N_BEFORE + N_AFTER), intervention=intervention_of(N_BEFORE), seasonality="none"
     )
-    a = np.array([0.0, 0.0, 1.0, (N_AFTER + 1) / 2])
+    a = np.array([0.0, 0.0, 1.0, (N_AFTER + 1) / 2])  # the average effect over the follow-up
     level = average = 0
     for _ in range(N_SERIES):
         y = 10 + 0.1 * design["time"] + effect * design["post"] + _ar1_noise(rng)
         res = fit_segmented(design, y, kind="continuous", errors=errors)
-        low, high = res.conf_int().loc["post"]
-        level += not low <= 0 <= high
-        t = res.t_test(a)
-        low, high = t.conf_int()[0]
-        average += not low <= 0 <= high
+        crit = stats.t.ppf(0.975, getattr(res, "df_t", res.df_resid))
+        params, cov = res.params.to_numpy(), np.asarray(res.cov_params())
+        i = list(design.columns).index("post")
+        level += abs(params[i]) > crit * math.sqrt(cov[i, i])
+        average += abs(a @ params) > crit * math.sqrt(a @ cov @ a)
     return level / N_SERIES, average / N_SERIES
 
 
-def test_simulation_ar1_errors_keep_the_level_interval_calibrated_and_have_power():
+def test_simulation_ar1_reml_errors_are_calibrated_and_find_a_level_jump():
     null_level, null_avg = _exclusion_rates("ar1", 0.0)
     power_level, power_avg = _exclusion_rates("ar1", 2.0)
     print(
-        f"\nAR(1) GLS, {N_SERIES} series T={N_BEFORE}+{N_AFTER}, rho={RHO}: CI excludes 0 under "
-        f"no effect: level {null_level:.3f}, average {null_avg:.3f}; with effect 2 SD: level "
-        f"{power_level:.3f}, average {power_avg:.3f}"
+        f"\nAR(1) REML GLS, {N_SERIES} series T={N_BEFORE}+{N_AFTER}, rho={RHO}: CI excludes 0 "
+        f"under no effect: level {null_level:.3f}, average {null_avg:.3f}; with effect 2 SD: "
+        f"level {power_level:.3f}, average {power_avg:.3f}"
     )
-    assert null_level <= 0.10
+    assert null_level <= 0.08
+    assert null_avg <= 0.08
     assert power_level > 0.5
+
+
+def test_reml_rho_maximises_the_restricted_likelihood_and_gls_matches_statsmodels():
+    rng = np.random.default_rng(5)
+    design, _ = its_design(monthly(48), intervention=intervention_of(24), seasonality="none")
+    y = 10 + 0.1 * design["time"] + _ar1_noise(rng)
+    x = design.to_numpy(dtype=float)
+    rho = ar1_reml_rho(x, y.to_numpy())
+
+    def restricted_loglik(r: float) -> float:
+        w = np.sqrt(1 - r**2)
+        xs = np.vstack([w * x[:1], x[1:] - r * x[:-1]])
+        ys = np.concatenate([[w * y.iloc[0]], y.to_numpy()[1:] - r * y.to_numpy()[:-1]])
+        beta = np.linalg.lstsq(xs, ys, rcond=None)[0]
+        rss = np.sum((ys - xs @ beta) ** 2)
+        n, k = x.shape
+        return (
+            -0.5 * (n - k) * np.log(rss)
+            + 0.5 * np.log(1 - r**2)
+            - 0.5 * np.linalg.slogdet(xs.T @ xs)[1]
+        )
+
+    grid = np.linspace(-0.98, 0.98, 1961)
+    assert rho == pytest.approx(grid[np.argmax([restricted_loglik(r) for r in grid])], abs=2e-3)
+    res = fit_segmented(design, y, kind="continuous", errors="ar1")
+    direct = sm.GLS(y, design, sigma=linalg.toeplitz(rho ** np.arange(len(y)))).fit()
+    assert np.allclose(res.params, direct.params, atol=1e-6)
+    assert np.allclose(res.bse, direct.bse, atol=1e-6)
+    assert res.df_t == direct.df_resid - 1

@@ -27,8 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
-from statsmodels.regression.linear_model import GLSAR
+from scipy import linalg, optimize, stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
@@ -47,7 +46,6 @@ MIN_MONTHS_FOR_AUTO_FOURIER = 24
 # treated as exact: its standard errors are zero up to rounding noise, which must not be read
 # as evidence.
 EXACT_FIT_RSS_FRACTION = 1e-20
-AR1_MAXITER = 10
 
 
 @dataclass(frozen=True)
@@ -236,13 +234,18 @@ def fit_segmented(
     -------
     statsmodels results
         ``OLS(...).fit(cov_type="HAC", cov_kwds={"maxlags": L, "use_correction": True},
-        use_t=True)``, ``GLSAR(..., rho=1).iterative_fit(maxiter=AR1_MAXITER)`` or
+        use_t=True)``, ``GLS(..., sigma=toeplitz(rho**|i-j|)).fit()`` with REML rho or
         ``GLM(..., Poisson(), offset=log(exposure)).fit(scale="X2")`` (plain Poisson,
         scale 1, when the Pearson dispersion is 0: an exact fit).
     """
     endog = np.asarray(y, dtype=float)
     if kind == "continuous" and errors == "ar1":
-        return GLSAR(endog, design, rho=1).iterative_fit(maxiter=AR1_MAXITER)
+        rho = ar1_reml_rho(design.to_numpy(dtype=float), endog)
+        sigma = linalg.toeplitz(rho ** np.arange(len(endog)))
+        res = sm.GLS(endog, design, sigma=sigma).fit()
+        res.ar1_rho = rho  # reported in se_type
+        res.df_t = res.df_resid - 1  # one degree of freedom spent on rho
+        return res
     if kind == "continuous":
         lags = default_maxlags(len(endog)) if maxlags is None else maxlags
         return sm.OLS(endog, design).fit(
@@ -297,9 +300,9 @@ def its_fit(
         See :func:`its_design`.
     errors : {"hac", "ar1"}
         Continuous data only. ``"hac"`` (default, as in the design): OLS with Newey–West
-        standard errors. ``"ar1"``: feasible GLS with AR(1) errors (statsmodels ``GLSAR``,
-        iterated Cochrane–Orcutt; the first period only serves as a lag), better calibrated in
-        short autocorrelated series (see Notes).
+        standard errors. ``"ar1"``: GLS with AR(1) errors, rho estimated by restricted maximum
+        likelihood (:func:`ar1_reml_rho`), t intervals with T − k − 1 degrees of freedom;
+        well calibrated in short autocorrelated series (see Notes).
 
     Returns
     -------
@@ -322,8 +325,9 @@ def its_fit(
     In our simulation (T = 24 + 24, AR(1) noise ρ = 0.5, no effect) HAC at the default L = 3
     is too liberal: the 95% interval of the level change excludes 0 in about 20% of series
     (22% with normal intervals and no correction, 19–20% with both small-sample fixes; a larger
-    L is worse). ``errors="ar1"`` gives 9–10% (level) and 11% (average effect), still above the
-    nominal 5%. See tests/analysis/test_its.py.
+    L is worse); at T = 60 + 60 about 12–17%. ``errors="ar1"`` (REML rho, GLS, t(T − k − 1))
+    gives about 6% for both the level change and the average effect at T = 48 and T = 120,
+    with power close to a test that knows the true rho. See tests/analysis/test_its.py.
 
     A non-constant series that the model fits exactly (zero residual variance) is still fitted:
     the estimates are exact, the standard errors are reported as 0, the intervals collapse to
@@ -418,8 +422,8 @@ def its_fit(
             se_type = f"HAC(maxlags={lags})"
             method = "OLS segmented regression"
         else:
-            se_type = f"AR(1) feasible GLS (rho={float(res.model.rho[0]):.3f})"
-            method = "GLS segmented regression with AR(1) errors"
+            se_type = f"AR(1) GLS (REML rho={res.ar1_rho:.3f})"
+            method = "GLS segmented regression with AR(1) errors (rho by REML)"
         resid = np.asarray(res.resid)
     else:
         mu, mu0 = fitted[post_rows], cf[post_rows]
@@ -598,9 +602,52 @@ def _is_monthly(stamps: pd.DatetimeIndex) -> bool:
     return len(months) > 1 and bool(np.all(np.diff(months) == 1))
 
 
+def _df(res: Any) -> float:
+    """Degrees of freedom of the t reference (AR(1) fits spend one on rho)."""
+    return float(getattr(res, "df_t", res.df_resid))
+
+
+def _prais_winsten(z: np.ndarray, rho: float) -> np.ndarray:
+    """The AR(1) whitening transform (first row scaled by sqrt(1 − rho²))."""
+    out = np.empty_like(z, dtype=float)
+    out[0] = np.sqrt(1 - rho**2) * z[0]
+    out[1:] = z[1:] - rho * z[:-1]
+    return out
+
+
+def ar1_reml_rho(x: np.ndarray, y: np.ndarray, bound: float = 0.99) -> float:
+    """Restricted-ML estimate of the AR(1) coefficient of the regression errors.
+
+    Profiles the restricted log-likelihood over rho. Unlike the residual-based estimates
+    (GLSAR, Cochrane–Orcutt) and plain ML, REML is nearly unbiased in short series: at
+    T = 48 and true rho = 0.5 those average about 0.33, REML about 0.47. That bias is what
+    made their intervals too narrow.
+    """
+    n, k = x.shape
+
+    def negative_restricted_loglik(rho: float) -> float:
+        xs, ys = _prais_winsten(x, rho), _prais_winsten(y, rho)
+        xtx = xs.T @ xs
+        beta = np.linalg.solve(xtx, xs.T @ ys)
+        rss = float(np.sum((ys - xs @ beta) ** 2))
+        return (
+            0.5 * (n - k) * math.log(rss)
+            - 0.5 * math.log(1 - rho**2)
+            + 0.5 * np.linalg.slogdet(xtx)[1]
+        )
+
+    found = optimize.minimize_scalar(
+        negative_restricted_loglik,
+        bounds=(-bound, bound),
+        method="bounded",
+        options={"xatol": 1e-5},
+    )
+    return float(found.x)
+
+
 def _critical(res: Any, alpha: float) -> float:
     if getattr(res, "use_t", False):
-        return float(stats.t.ppf(1 - alpha / 2, res.df_resid))
+        return float(stats.t.ppf(1 - alpha / 2, _df(res)))
     return float(stats.norm.ppf(1 - alpha / 2))
 
 
@@ -610,7 +657,7 @@ def _estimate(est: float, se: float, res: Any, crit: float, exact: bool) -> Esti
     if se > 0:
         z = est / se
         if getattr(res, "use_t", False):
-            p = float(2 * stats.t.sf(abs(z), res.df_resid))
+            p = float(2 * stats.t.sf(abs(z), _df(res)))
         else:
             p = float(2 * stats.norm.sf(abs(z)))
     else:
