@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,10 +13,10 @@ import statsmodels.formula.api as smf
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from tests.reference import CARD_KRUEGER
 from tracker.analysis.did import DiDResult, did_fit
 from tracker.analysis.estimates import InsufficientData
 
-CARD_KRUEGER = Path("/work/shared/reference-data/card_krueger_njmin3.csv")
 CK_INTERVENTION = date(1992, 4, 1)  # New Jersey's minimum wage rose on 1 April 1992
 INTERVENTION = date(2024, 1, 1)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +13,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import linalg, stats
 
+from tests.reference import SICILY
 from tracker.analysis.estimates import InsufficientData
 from tracker.analysis.its import (
     ar1_reml_rho,
@@ -23,7 +23,6 @@ from tracker.analysis.its import (
     its_fit,
 )
 
-SICILY = Path("/work/shared/reference-data/sicily_smoking_ban.csv")
 BAN = date(2005, 1, 1)
 
 

@@ -10,12 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.db_helpers import migrated_sqlite_url
+from tests.reference import CARD_KRUEGER, SICILY
 from tracker.analysis.verdict import VERDICTS
 from tracker.cli import app
 from tracker.db import make_engine, session_scope
 from tracker.services.demo import load_demo
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference-data"
 PROJECT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
@@ -26,7 +26,7 @@ def analyze(*args: str, env: dict[str, str] | None = None):
 
 @pytest.fixture
 def sicily_csv(tmp_path) -> Path:
-    data = pd.read_csv(REFERENCE / "sicily_smoking_ban.csv")
+    data = pd.read_csv(SICILY)
     data["period"] = pd.to_datetime({"year": data.year, "month": data.month, "day": 1})
     path = tmp_path / "sicily.csv"
     data.to_csv(path, index=False)
@@ -35,7 +35,7 @@ def sicily_csv(tmp_path) -> Path:
 
 @pytest.fixture
 def card_krueger_csv(tmp_path) -> Path:
-    data = pd.read_csv(REFERENCE / "card_krueger_njmin3.csv")
+    data = pd.read_csv(CARD_KRUEGER)
     # Waves: February–March 1992 before, November–December 1992 after the April increase.
     data["period"] = data["d"].map({0: "1992-02-15", 1: "1992-11-15"})
     path = tmp_path / "njmin3.csv"
