@@ -129,19 +129,19 @@ def _fit_design(
                 before["value"].to_numpy(), after["value"].to_numpy(), alpha=alpha
             )
         elif kind == "proportion":
-            res = prepost_method.prepost_proportion(
-                before["numerator"].sum(),
-                before["denominator"].sum(),
-                after["numerator"].sum(),
-                after["denominator"].sum(),
+            res = prepost_method.prepost_proportion_from_rows(
+                before["numerator"].to_numpy(),
+                before["denominator"].to_numpy(),
+                after["numerator"].to_numpy(),
+                after["denominator"].to_numpy(),
                 alpha=alpha,
             )
         else:
-            res = prepost_method.prepost_rate(
-                before["count"].sum(),
-                before["exposure"].sum(),
-                after["count"].sum(),
-                after["exposure"].sum(),
+            res = prepost_method.prepost_rate_from_rows(
+                before["count"].to_numpy(),
+                before["exposure"].to_numpy(),
+                after["count"].to_numpy(),
+                after["exposure"].to_numpy(),
                 alpha=alpha,
             )
             relative = True
