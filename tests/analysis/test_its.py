@@ -183,6 +183,7 @@ def test_continuous_matches_statsmodels_ols_hac(seasonality, extra, maxlags):
         values=d["value"],
         maxlags=maxlags,
         seasonality=seasonality,
+        errors="hac",
     )
     ci = direct.conf_int()
     assert r.seasonality_used == seasonality
@@ -334,7 +335,16 @@ def test_to_dict_is_json_safe_and_summary_mentions_the_method():
     out = json.loads(json.dumps(r.to_dict()))
     assert out["counterfactual"][0]["period"] == "2022-01-01"
     assert out["level_change"]["estimate"] == r.level_change.estimate
-    assert "HAC(maxlags=3)" in r.summary()
+    assert out["maxlags"] is None
+    assert "AR(1) GLS (REML rho=" in r.summary()
+    hac = its_fit(
+        d["period"],
+        intervention=intervention_of(24),
+        kind="continuous",
+        values=d["value"],
+        errors="hac",
+    )
+    assert "HAC(maxlags=3)" in hac.summary()
 
 
 # --- insufficient data -----------------------------------------------------------------------
@@ -404,13 +414,13 @@ def test_constant_but_nonzero_counts_are_fitted():
     assert r.se_type == "poisson"
 
 
-# --- simulation: calibration under AR(1) noise -----------------------------------------------
+# --- simulation: the verdict under AR(1) noise ------------------------------------------------
 
-N_SERIES, N_BEFORE, N_AFTER, RHO = 400, 24, 24, 0.5
+N_SERIES, RHO, DELTA = 400, 0.5, 1.0
+CLAIMS = ("supported", "partly_supported", "contrary")
 
 
-def _ar1_noise(rng: np.random.Generator) -> np.ndarray:
-    n = N_BEFORE + N_AFTER
+def _ar1_noise(rng: np.random.Generator, n: int = 48) -> np.ndarray:
     shocks = rng.normal(0, math.sqrt(1 - RHO**2), n)  # unit marginal SD: δ = 1 noise SD
     e = np.empty(n)
     e[0] = rng.normal()
@@ -419,40 +429,72 @@ def _ar1_noise(rng: np.random.Generator) -> np.ndarray:
     return e
 
 
-def _exclusion_rates(errors: str, effect: float) -> tuple[float, float]:
-    """Share of series whose 95% CI excludes 0: (level change, average effect).
+def _simulate_verdicts(
+    n_periods: int, effect: float, n_series: int = N_SERIES
+) -> tuple[dict[str, int], float]:
+    """Verdicts of the engine's default its analysis (expect an increase of at least δ) on
+    ``n_series`` series with a trend, AR(1) noise and a level jump of ``effect`` at the midpoint;
+    also the share whose level-change interval lies above 0."""
+    from tracker.analysis.engine import AnalysisSpec, analyze
 
-    Uses fit_segmented on the its_design (the same code path as its_fit, without the
-    diagnostics) to keep the test fast, with the same t reference its_fit reports.
-    """
-    rng = np.random.default_rng(20240601)
-    design, _ = its_design(
-        monthly(N_BEFORE + N_AFTER), intervention=intervention_of(N_BEFORE), seasonality="none"
+    rng = np.random.default_rng(20240601 + n_periods)
+    periods = monthly(n_periods)
+    half = n_periods // 2
+    spec = AnalysisSpec(
+        intervention=periods[half].date(),
+        design="its",
+        expect="increase",
+        min_effect=DELTA,
+        seasonality="none",
     )
-    a = np.array([0.0, 0.0, 1.0, (N_AFTER + 1) / 2])  # the average effect over the follow-up
-    level = average = 0
-    for _ in range(N_SERIES):
-        y = 10 + 0.1 * design["time"] + effect * design["post"] + _ar1_noise(rng)
-        res = fit_segmented(design, y, kind="continuous", errors=errors)
-        crit = stats.t.ppf(0.975, getattr(res, "df_t", res.df_resid))
-        params, cov = res.params.to_numpy(), np.asarray(res.cov_params())
-        i = list(design.columns).index("post")
-        level += abs(params[i]) > crit * math.sqrt(cov[i, i])
-        average += abs(a @ params) > crit * math.sqrt(a @ cov @ a)
-    return level / N_SERIES, average / N_SERIES
+    step = (np.arange(n_periods) >= half).astype(float)
+    verdicts: dict[str, int] = {}
+    level_found = 0
+    for _ in range(n_series):
+        y = 10 + 0.1 * np.arange(1, n_periods + 1) + effect * step + _ar1_noise(rng, n_periods)
+        result = analyze(pd.DataFrame({"period": periods, "value": y}), spec)
+        assert result.se_type.startswith("AR(1) GLS")
+        verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
+        level_found += result.details["level_change"]["ci_low"] > 0
+    return verdicts, level_found / n_series
 
 
-def test_simulation_ar1_reml_errors_are_calibrated_and_find_a_level_jump():
-    null_level, null_avg = _exclusion_rates("ar1", 0.0)
-    power_level, power_avg = _exclusion_rates("ar1", 2.0)
+# (series, bound) per length. T = 120: the issue's 400 series must stay within 8%. T = 48: the
+# long-run rate is about 8.1% (0.081 in 4,000 series), at the edge of "about 8%", and 400
+# series read anywhere from about 5% to 11% by chance, so this length runs 2,000 series
+# (standard error about 0.6 points) against 9%.
+NULL_RUNS = {120: (400, 0.08), 48: (2000, 0.09)}
+
+
+@pytest.mark.parametrize("n_periods", sorted(NULL_RUNS))
+def test_simulation_verdict_rarely_claims_an_effect_that_is_not_there(n_periods):
+    n_series, bound = NULL_RUNS[n_periods]
+    verdicts, _ = _simulate_verdicts(n_periods, effect=0.0, n_series=n_series)
+    claims = sum(verdicts.get(v, 0) for v in CLAIMS) / n_series
     print(
-        f"\nAR(1) REML GLS, {N_SERIES} series T={N_BEFORE}+{N_AFTER}, rho={RHO}: CI excludes 0 "
-        f"under no effect: level {null_level:.3f}, average {null_avg:.3f}; with effect 2 SD: "
-        f"level {power_level:.3f}, average {power_avg:.3f}"
+        f"\nno effect, T={n_periods}, rho={RHO}, {n_series} series: {verdicts}; "
+        f"claims an effect: {claims:.3f}"
     )
-    assert null_level <= 0.08
-    assert null_avg <= 0.08
-    assert power_level > 0.5
+    assert claims <= bound
+
+
+def test_simulation_verdict_finds_an_effect_of_twice_delta():
+    verdicts, _ = _simulate_verdicts(120, effect=2 * DELTA)
+    found = (verdicts.get("supported", 0) + verdicts.get("partly_supported", 0)) / N_SERIES
+    print(f"\neffect 2δ, T=120, rho={RHO}: {verdicts}; found: {found:.3f}")
+    assert found > 0.5
+    assert verdicts.get("contrary", 0) == 0
+
+
+def test_simulation_short_series_finds_the_level_jump_but_the_average_effect_less_often():
+    # At T = 48 the verdict (on the average effect over the follow-up, which carries the
+    # uncertainty of the slope change) finds 2δ in about 4 of 10 series; the level change
+    # itself is found in most. The closing note and README report both.
+    verdicts, level_found = _simulate_verdicts(48, effect=2 * DELTA)
+    found = (verdicts.get("supported", 0) + verdicts.get("partly_supported", 0)) / N_SERIES
+    print(f"\neffect 2δ, T=48: {verdicts}; verdict found {found:.3f}, level {level_found:.3f}")
+    assert level_found > 0.5
+    assert 0.25 < found < level_found
 
 
 def test_reml_rho_maximises_the_restricted_likelihood_and_gls_matches_statsmodels():
@@ -482,3 +524,70 @@ def test_reml_rho_maximises_the_restricted_likelihood_and_gls_matches_statsmodel
     assert np.allclose(res.params, direct.params, atol=1e-6)
     assert np.allclose(res.bse, direct.bse, atol=1e-6)
     assert res.df_t == direct.df_resid - 1
+
+
+# --- the numpy paths against their statsmodels reference -------------------------------------
+
+
+@pytest.mark.parametrize("seasonality", ["none", "fourier", "months"])
+def test_ar1_default_matches_statsmodels_gls_at_the_reml_rho(seasonality):
+    d = noisy_series(n_before=30, n_after=30, seed=3)
+    r = its_fit(
+        d["period"],
+        intervention=intervention_of(30),
+        kind="continuous",
+        values=d["value"],
+        seasonality=seasonality,
+    )
+    design, _ = its_design(d["period"], intervention=intervention_of(30), seasonality=seasonality)
+    rho = ar1_reml_rho(design.to_numpy(), d["value"].to_numpy())
+    direct = sm.GLS(
+        d["value"].to_numpy(), design, sigma=linalg.toeplitz(rho ** np.arange(60))
+    ).fit()
+    crit = stats.t.ppf(0.975, direct.df_resid - 1)
+    assert r.se_type == f"AR(1) GLS (REML rho={rho:.3f})"
+    for name, est in [
+        ("post", r.level_change),
+        ("time_after", r.slope_change),
+        ("time", r.baseline_trend),
+    ]:
+        assert est.estimate == pytest.approx(direct.params[name], abs=1e-6)
+        assert est.se == pytest.approx(direct.bse[name], rel=1e-6)
+        assert est.ci_low == pytest.approx(direct.params[name] - crit * direct.bse[name], abs=1e-4)
+        assert est.ci_high == pytest.approx(direct.params[name] + crit * direct.bse[name], abs=1e-4)
+        t = direct.params[name] / direct.bse[name]
+        assert est.p_value == pytest.approx(2 * stats.t.sf(abs(t), direct.df_resid - 1), abs=1e-6)
+    for point, fitted in zip(r.counterfactual, direct.fittedvalues[30:], strict=True):
+        assert point.fitted == pytest.approx(fitted, abs=1e-6)
+
+
+def test_residual_diagnostics_match_statsmodels():
+    from statsmodels.stats.diagnostic import acorr_ljungbox
+    from statsmodels.stats.stattools import durbin_watson
+
+    from tracker.analysis.its import _autocorrelation
+
+    rng = np.random.default_rng(8)
+    for n in (8, 13, 48, 120):
+        resid = np.cumsum(rng.normal(size=n)) * 0.3 + rng.normal(size=n)
+        dw, r1, p = _autocorrelation(resid)
+        e = resid - resid.mean()
+        assert dw == pytest.approx(durbin_watson(resid), rel=1e-12)
+        assert r1 == pytest.approx(e[1:] @ e[:-1] / (e @ e), rel=1e-12)
+        lb = acorr_ljungbox(resid, lags=max(1, min(6, n // 4)))
+        assert p == pytest.approx(lb["lb_pvalue"].min(), rel=1e-9)
+
+
+def test_count_fit_is_one_poisson_fit_with_pearson_scaled_covariance(sicily):
+    r = its_fit(
+        sicily["period"],
+        intervention=BAN,
+        kind="count",
+        counts=sicily["aces"],
+        exposures=sicily["stdpop"],
+        seasonality="fourier",
+    )
+    design, _ = its_design(sicily["period"], intervention=BAN, seasonality="fourier")
+    direct = fit_segmented(design, sicily["aces"], kind="count", exposure=sicily["stdpop"])
+    assert r.level_change.se == pytest.approx(direct.bse["post"], rel=1e-9)
+    assert r.slope_change.p_value == pytest.approx(direct.pvalues["time_after"], rel=1e-9)

@@ -172,3 +172,50 @@ def test_every_hypothesis_of_a_stored_pilot_is_analysed(tmp_path):
             assert all(r["p_adjusted"] is not None for r in primaries)
         verdicts += [r["verdict"] for r in rows]
     assert {"supported", "contrary"} <= set(verdicts)
+
+
+@pytest.fixture
+def series_csv(tmp_path) -> Path:
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    periods = pd.date_range("2020-01-01", periods=48, freq="MS")
+    values = 20 + 0.1 * np.arange(48) + 2 * (np.arange(48) >= 24) + rng.normal(0, 1, 48)
+    path = tmp_path / "series.csv"
+    pd.DataFrame({"period": periods.date, "value": values}).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("options", "se_type"),
+    [
+        ([], "AR(1) GLS (REML rho="),
+        (["--errors", "ar1"], "AR(1) GLS (REML rho="),
+        (["--errors", "hac"], "HAC(maxlags=3)"),
+        (["--maxlags", "2"], "HAC(maxlags=2)"),
+        (["--errors", "hac", "--maxlags", "5"], "HAC(maxlags=5)"),
+    ],
+)
+def test_its_error_model_defaults_to_ar1_and_hac_on_request(series_csv, options, se_type):
+    result = analyze(
+        str(series_csv),
+        "--intervention",
+        "2022-01-01",
+        "--design",
+        "its",
+        "--seasonality",
+        "none",
+        "--format",
+        "json",
+        *options,
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["se_type"].startswith(se_type)
+    assert data["details"]["maxlags"] == (None if "AR(1)" in se_type else int(se_type[-2]))
+
+
+def test_an_unknown_error_model_is_refused(series_csv):
+    result = analyze(str(series_csv), "--intervention", "2022-01-01", "--errors", "ols")
+    assert result.exit_code == 2
+    assert "ols" in result.output

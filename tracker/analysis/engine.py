@@ -49,11 +49,19 @@ class AnalysisSpec:
     relative: bool = False
     alpha: float = 0.05
     maxlags: int | None = None
+    errors: str | None = None  # its, continuous: "ar1" | "hac"; None: "hac" if maxlags else "ar1"
     seasonality: str = "auto"
     better: str | None = None  # SPC direction; default follows ``expect``
     amended: bool = False
     registered_late: bool = False
     columns: Columns = field(default_factory=Columns)
+
+    @property
+    def its_errors(self) -> str:
+        """The continuous ITS error model: as given, else HAC when a lag length is given."""
+        if self.errors is not None:
+            return self.errors
+        return "hac" if self.maxlags is not None else "ar1"
 
 
 @dataclass(frozen=True)
@@ -88,11 +96,6 @@ class NotFitted:
     n_after: int = 0
 
 
-def _split(rows: pd.DataFrame, intervention: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
-    post = rows["period"] >= intervention
-    return rows[~post], rows[post]
-
-
 def fit(frame: pd.DataFrame, spec: AnalysisSpec) -> Fitted | NotFitted:
     """Run the registered (or the strongest supported) design on ``frame``."""
     design: str | None = None if spec.design == "auto" else spec.design
@@ -104,12 +107,12 @@ def fit(frame: pd.DataFrame, spec: AnalysisSpec) -> Fitted | NotFitted:
         return NotFitted(exc.code, exc.message_nl, exc.message_en, spec.kind, design)
 
 
-def _pooled_level(rows: pd.DataFrame, kind: str) -> float:
+def _pooled_level(values: dict[str, np.ndarray], rows: np.ndarray, kind: str) -> float:
     """The observed level of some rows: mean value, or pooled proportion or rate."""
     if kind == "continuous":
-        return float(rows["value"].mean())
+        return float(values["value"][rows].mean())
     num, den = ("numerator", "denominator") if kind == "proportion" else ("count", "exposure")
-    return float(rows[num].sum() / rows[den].sum())
+    return float(values[num][rows].sum() / values[den][rows].sum())
 
 
 def _fit_design(
@@ -120,68 +123,69 @@ def _fit_design(
     relative = False
     details: dict[str, Any] = {}
     warnings: list[AnalysisWarning] = []
-    series = per_period(prep.pilot, kind)
+    pilot = {name: array[prep.pilot] for name, array in prep.values.items()}
+    pilot_period = prep.period[prep.pilot]
+    after = pilot_period >= prep.intervention
 
     if design == "prepost":
-        before, after = _split(prep.pilot, prep.intervention)
         if kind == "continuous":
             res = prepost_method.prepost_continuous(
-                before["value"].to_numpy(), after["value"].to_numpy(), alpha=alpha
+                pilot["value"][~after], pilot["value"][after], alpha=alpha
             )
         elif kind == "proportion":
             res = prepost_method.prepost_proportion_from_rows(
-                before["numerator"].to_numpy(),
-                before["denominator"].to_numpy(),
-                after["numerator"].to_numpy(),
-                after["denominator"].to_numpy(),
+                pilot["numerator"][~after],
+                pilot["denominator"][~after],
+                pilot["numerator"][after],
+                pilot["denominator"][after],
                 alpha=alpha,
             )
         else:
             res = prepost_method.prepost_rate_from_rows(
-                before["count"].to_numpy(),
-                before["exposure"].to_numpy(),
-                after["count"].to_numpy(),
-                after["exposure"].to_numpy(),
+                pilot["count"][~after],
+                pilot["exposure"][~after],
+                pilot["count"][after],
+                pilot["exposure"][after],
                 alpha=alpha,
             )
             relative = True
         effect, se_type, baseline = res.effect, res.se_type, res.baseline
-        n_before, n_after = len(before), len(after)
+        n_before, n_after = int((~after).sum()), int(after.sum())
         details = res.to_dict()
     elif design == "its":
-        periods = series["period"].dt.date.to_numpy()
+        series = per_period(prep)
         if kind == "count":
             res = its_method.its_fit(
-                periods,
+                series.period,
                 intervention=spec.intervention,
                 kind="count",
-                counts=series["count"].to_numpy(),
-                exposures=series["exposure"].to_numpy(),
+                counts=series.values["count"],
+                exposures=series.values["exposure"],
                 alpha=alpha,
-                maxlags=spec.maxlags,
                 seasonality=spec.seasonality,
             )
             relative = True
         else:
             res = its_method.its_fit(
-                periods,
+                series.period,
                 intervention=spec.intervention,
                 kind="continuous",
-                values=series["value"].to_numpy(),
+                values=series.value,
                 alpha=alpha,
                 maxlags=spec.maxlags,
+                errors=spec.its_errors,
                 seasonality=spec.seasonality,
             )
         effect, se_type, baseline = res.average_effect, res.se_type, res.baseline
         n_before, n_after = res.n_before, res.n_after
         details = res.to_dict()
-        if getattr(res, "autocorrelation_seen", False):
+        if res.autocorrelation_seen:
             warnings.append(AnalysisWarning.make("autocorrelation"))
-        trend = getattr(res, "baseline_trend", None)
-        if trend is not None and trend.p_value is not None and trend.p_value < 0.05:
+        trend = res.baseline_trend
+        if trend.p_value is not None and trend.p_value < 0.05:
             warnings.append(AnalysisWarning.make("baseline_trend"))
     elif design == "did":
-        did_frame = prep.rows.copy()
+        did_frame = prep.rows
         did_frame["period"] = did_frame["period"].dt.date
         res = did_method.did_fit(did_frame, intervention=spec.intervention, kind=kind, alpha=alpha)
         if kind == "count" and res.rate_ratio is not None:
@@ -196,15 +200,15 @@ def _fit_design(
         if res.pretrend_violated:
             warnings.append(AnalysisWarning.make("pretrend"))
     elif design == "spc":
+        series = per_period(prep)
         chart = {"continuous": "xmr", "proportion": "p", "count": "u"}[kind]
         better = spec.better or ("lower" if spec.expect == "decrease" else "higher")
-        periods = series["period"].dt.date.to_numpy()
         if kind == "continuous":
             res = spc_method.spc_chart(
-                periods,
+                series.period,
                 intervention=spec.intervention,
                 chart=chart,
-                values=series["value"].to_numpy(),
+                values=series.value,
                 better=better,
                 alpha=alpha,
             )
@@ -213,11 +217,11 @@ def _fit_design(
                 ("numerator", "denominator") if kind == "proportion" else ("count", "exposure")
             )
             res = spc_method.spc_chart(
-                periods,
+                series.period,
                 intervention=spec.intervention,
                 chart=chart,
-                numerators=series[num].to_numpy(),
-                denominators=series[den].to_numpy(),
+                numerators=series.values[num],
+                denominators=series.values[den],
                 better=better,
                 alpha=alpha,
             )
@@ -232,7 +236,7 @@ def _fit_design(
 
     if design != "did":
         warnings.append(AnalysisWarning.make("no_comparison"))
-    gaps = missing_periods(prep.pilot["period"])
+    gaps = missing_periods(pilot_period)
     if gaps:
         warnings.append(AnalysisWarning.make("missing_periods", n=gaps))
     if min(n_before, n_after) < FEW_POINTS:
@@ -251,7 +255,7 @@ def _fit_design(
         effect=effect,
         se_type=se_type,
         baseline=float(baseline),
-        after_level=_pooled_level(_split(prep.pilot, prep.intervention)[1], kind),
+        after_level=_pooled_level(pilot, after, kind),
         n_before=int(n_before),
         n_after=int(n_after),
         estimate_is_relative=relative,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -18,7 +18,13 @@ class Estimate:
     p_value: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: _clean(v) for k, v in asdict(self).items()}
+        return {
+            "estimate": _clean(self.estimate),
+            "se": _clean(self.se),
+            "ci_low": _clean(self.ci_low),
+            "ci_high": _clean(self.ci_high),
+            "p_value": _clean(self.p_value),
+        }
 
 
 def _clean(value: Any) -> Any:

@@ -9,8 +9,10 @@ intervention date and ``time_after`` = 1 at that first period, 2 at the next, �
 ``time_after`` equals ``(time − T0)·post`` with T0 the last baseline period, the coding of
 Bernal, Cummins & Gasparrini (2017), so the level change is the jump at the first post period.
 
-- continuous values: OLS with Newey–West (HAC, Bartlett kernel) standard errors, Student-t
-  reference distribution and the small-sample correction n/(n−k) (see ``its_fit``);
+- continuous values: GLS with AR(1) errors, rho by restricted maximum likelihood, Student-t
+  reference with T − k − 1 degrees of freedom (default); or OLS with Newey–West (HAC, Bartlett
+  kernel) standard errors, t reference and the small-sample correction n/(n−k) (see ``its_fit``
+  for why AR(1) is the default);
 - counts with exposure: Poisson GLM, log link, offset log(exposure), quasi-Poisson dispersion
   (Pearson χ²/df); effects are also reported as rate ratios.
 """
@@ -20,23 +22,29 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import linalg, optimize, stats
-from statsmodels.stats.diagnostic import acorr_ljungbox
-from statsmodels.stats.stattools import durbin_watson
+from scipy import linalg, optimize, special
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from tracker.analysis.estimates import Estimate, InsufficientData
+from tracker.analysis.periods import (
+    as_days,
+    calendar_month,
+    day,
+    first_duplicate,
+    is_monthly,
+    to_dates,
+)
 
 Kind = Literal["continuous", "count"]
 Seasonality = Literal["auto", "none", "fourier", "months"]
-Errors = Literal["hac", "ar1"]
+Errors = Literal["ar1", "hac"]
 
 SEGMENT_TERMS = ("time", "post", "time_after")
 MIN_PER_SIDE = 3
@@ -105,7 +113,15 @@ class ITSResult:
             if isinstance(value, Estimate):
                 out[name] = value.to_dict()
             elif name == "counterfactual":
-                out[name] = [{k: _json(v) for k, v in asdict(point).items()} for point in value]
+                out[name] = [
+                    {
+                        "period": p.period.isoformat(),
+                        "observed": _finite(p.observed),
+                        "fitted": _finite(p.fitted),
+                        "counterfactual": _finite(p.counterfactual),
+                    }
+                    for p in value
+                ]
             elif name == "notes":
                 out[name] = list(value)
             else:
@@ -185,23 +201,28 @@ def its_design(
     seasonality_used : str
         ``"none"``, ``"fourier"`` or ``"months"``.
     """
-    stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(periods)).to_numpy())
-    n = len(stamps)
-    time = np.arange(1, n + 1, dtype=float)
-    post = (stamps >= pd.Timestamp(intervention)).astype(float)
-    time_after = np.cumsum(post) * post
-    design = pd.DataFrame({"const": 1.0, "time": time, "post": post, "time_after": time_after})
-    used = _seasonality_choice(stamps, seasonality)
-    month = np.asarray(stamps.month, dtype=float)
+    x, names, used = _design_matrix(as_days(periods), day(intervention), seasonality)
+    return pd.DataFrame(x, columns=names), used
+
+
+def _design_matrix(
+    days: np.ndarray, intervention: np.datetime64, seasonality: str
+) -> tuple[np.ndarray, list[str], str]:
+    n = len(days)
+    post = (days >= intervention).astype(float)
+    used = _seasonality_choice(days, seasonality)
+    columns = [np.ones(n), np.arange(1, n + 1, dtype=float), post, np.cumsum(post) * post]
+    names = ["const", *SEGMENT_TERMS]
+    month = calendar_month(days)
     if used == "fourier":
         for k in (1, 2):
-            design[f"sin{k}"] = np.sin(2 * np.pi * k * month / 12)
-            design[f"cos{k}"] = np.cos(2 * np.pi * k * month / 12)
+            columns += [np.sin(2 * np.pi * k * month / 12), np.cos(2 * np.pi * k * month / 12)]
+            names += [f"sin{k}", f"cos{k}"]
     elif used == "months":
-        observed = sorted(set(stamps.month))
-        for m in observed[1:]:
-            design[f"month_{m:02d}"] = (stamps.month == m).astype(float)
-    return design, used
+        for m in sorted(set(month.tolist()))[1:]:
+            columns.append((month == m).astype(float))
+            names.append(f"month_{m:02d}")
+    return np.column_stack(columns), names, used
 
 
 def fit_segmented(
@@ -211,9 +232,12 @@ def fit_segmented(
     kind: Kind,
     exposure: Sequence[float] | np.ndarray | None = None,
     maxlags: int | None = None,
-    errors: Errors = "hac",
+    errors: Errors = "ar1",
 ) -> Any:
-    """Fit the segmented regression on explicit regressors (no sorting or checks).
+    """Fit the segmented regression with statsmodels on explicit regressors (no checks).
+
+    The reference form of what :func:`its_fit` computes (its_fit does the AR(1) GLS in numpy,
+    see :func:`gls_ar1`; tests hold the two equal).
 
     Parameters
     ----------
@@ -222,21 +246,21 @@ def fit_segmented(
     y : array_like
         Values (continuous) or counts.
     kind : {"continuous", "count"}
-        OLS with HAC standard errors, or quasi-Poisson GLM with log link.
+        Linear model for values, or quasi-Poisson GLM with log link for counts.
     exposure : array_like, optional
         Counts only: the offset is log(exposure).
     maxlags : int, optional
-        Continuous only: HAC lag length; default :func:`default_maxlags`.
-    errors : {"hac", "ar1"}
-        Continuous only: OLS with Newey–West errors, or feasible GLS with AR(1) errors.
+        Continuous with ``errors="hac"`` only: HAC lag length; default :func:`default_maxlags`.
+    errors : {"ar1", "hac"}
+        Continuous only: GLS with AR(1) errors (rho by REML), or OLS with Newey–West errors.
 
     Returns
     -------
     statsmodels results
+        ``GLS(..., sigma=toeplitz(rho**|i-j|)).fit()`` with REML rho (``df_t`` = df_resid − 1),
         ``OLS(...).fit(cov_type="HAC", cov_kwds={"maxlags": L, "use_correction": True},
-        use_t=True)``, ``GLS(..., sigma=toeplitz(rho**|i-j|)).fit()`` with REML rho or
-        ``GLM(..., Poisson(), offset=log(exposure)).fit(scale="X2")`` (plain Poisson,
-        scale 1, when the Pearson dispersion is 0: an exact fit).
+        use_t=True)`` or ``GLM(..., Poisson(), offset=log(exposure)).fit(scale="X2")`` (plain
+        Poisson, scale 1, when the Pearson dispersion is 0: an exact fit).
     """
     endog = np.asarray(y, dtype=float)
     if kind == "continuous" and errors == "ar1":
@@ -252,21 +276,62 @@ def fit_segmented(
             cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}, use_t=True
         )
     if kind == "count":
-        offset = None if exposure is None else np.log(np.asarray(exposure, dtype=float))
-        model = sm.GLM(endog, design, family=sm.families.Poisson(), offset=offset)
-        with warnings.catch_warnings():
-            # Expected when the model fits the counts exactly; handled just below.
-            warnings.simplefilter("ignore", PerfectSeparationWarning)
-            poisson = model.fit()
-        if _pearson_dispersion(poisson) <= EXACT_FIT_RSS_FRACTION:
-            # A Pearson dispersion of 0 (exact fit) cannot scale anything; keep Poisson's 1.
-            return poisson
-        return model.fit(scale="X2")
+        return _fit_quasi_poisson(design, endog, exposure)
     raise ValueError(f"kind must be 'continuous' or 'count', not {kind!r}")
 
 
+def _fit_quasi_poisson(x: Any, y: np.ndarray, exposure: Any) -> Any:
+    model, poisson = _fit_poisson(x, y, exposure)
+    if _pearson_dispersion(poisson) <= EXACT_FIT_RSS_FRACTION:
+        # A Pearson dispersion of 0 (exact fit) cannot scale anything; keep Poisson's 1.
+        return poisson
+    return model.fit(scale="X2")
+
+
+def _fit_poisson(x: Any, y: np.ndarray, exposure: Any) -> tuple[Any, Any]:
+    offset = None if exposure is None else np.log(np.asarray(exposure, dtype=float))
+    model = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset)
+    with warnings.catch_warnings():
+        # Expected when the model fits the counts exactly; the caller handles that.
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        return model, model.fit()
+
+
+@dataclass(frozen=True)
+class LinearFit:
+    """A linear model's coefficients, covariance and residuals, with its t reference."""
+
+    params: np.ndarray
+    cov: np.ndarray
+    resid: np.ndarray
+    df: float
+    rho: float | None = None
+
+
+def gls_ar1(x: np.ndarray, y: np.ndarray) -> LinearFit:
+    """GLS with AR(1) errors, rho by REML: the Prais–Winsten transform, then OLS.
+
+    Equal to ``sm.GLS(y, x, sigma=toeplitz(rho**|i-j|)).fit()`` (whose whitening is the same
+    transform up to a constant factor), computed in O(T·k²) instead of O(T³). The t reference
+    has T − k − 1 degrees of freedom: one is spent on rho.
+    """
+    rho = ar1_reml_rho(x, y)
+    xs, ys = _prais_winsten(x, rho), _prais_winsten(y, rho)
+    params, cov, _ = _ols(xs, ys)
+    return LinearFit(params, cov, y - x @ params, float(len(y) - x.shape[1] - 1), rho)
+
+
+def _ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """OLS coefficients, their nonrobust covariance and the residuals."""
+    xtx_inv = np.linalg.inv(x.T @ x)
+    params = xtx_inv @ (x.T @ y)
+    resid = y - x @ params
+    scale = float(resid @ resid) / (len(y) - x.shape[1])
+    return params, scale * xtx_inv, resid
+
+
 def its_fit(
-    periods: Sequence[Any] | pd.Series,
+    periods: Sequence[Any] | pd.Series | np.ndarray,
     *,
     intervention: date,
     kind: Kind,
@@ -276,7 +341,7 @@ def its_fit(
     alpha: float = 0.05,
     maxlags: int | None = None,
     seasonality: Seasonality = "auto",
-    errors: Errors = "hac",
+    errors: Errors = "ar1",
 ) -> ITSResult:
     """Interrupted time series analysis by segmented regression.
 
@@ -295,14 +360,15 @@ def its_fit(
     alpha : float
         1 − confidence level of the intervals.
     maxlags : int, optional
-        HAC lag length for continuous data; default floor(4·(T/100)^(2/9)).
+        HAC lag length for continuous data with ``errors="hac"``; default
+        floor(4·(T/100)^(2/9)).
     seasonality : {"auto", "none", "fourier", "months"}
         See :func:`its_design`.
-    errors : {"hac", "ar1"}
-        Continuous data only. ``"hac"`` (default, as in the design): OLS with Newey–West
-        standard errors. ``"ar1"``: GLS with AR(1) errors, rho estimated by restricted maximum
-        likelihood (:func:`ar1_reml_rho`), t intervals with T − k − 1 degrees of freedom;
-        well calibrated in short autocorrelated series (see Notes).
+    errors : {"ar1", "hac"}
+        Continuous data only. ``"ar1"`` (default): GLS with AR(1) errors, rho estimated by
+        restricted maximum likelihood (:func:`ar1_reml_rho`), t intervals with T − k − 1
+        degrees of freedom; well calibrated in short autocorrelated series (see Notes).
+        ``"hac"``: OLS with Newey–West standard errors at lag ``maxlags``.
 
     Returns
     -------
@@ -320,18 +386,18 @@ def its_fit(
 
     Notes
     -----
-    Continuous data: OLS coefficients with Newey–West standard errors at lag L, with the
-    small-sample factor n/(n−k) and t(n−k) intervals (``use_correction=True, use_t=True``).
-    In our simulation (T = 24 + 24, AR(1) noise ρ = 0.5, no effect) HAC at the default L = 3
-    is too liberal: the 95% interval of the level change excludes 0 in about 20% of series
-    (22% with normal intervals and no correction, 19–20% with both small-sample fixes; a larger
-    L is worse); at T = 60 + 60 about 12–17%. ``errors="ar1"`` (REML rho, GLS, t(T − k − 1))
-    gives about 6% for both the level change and the average effect at T = 48 and T = 120,
-    with power close to a test that knows the true rho. See tests/analysis/test_its.py.
+    Why AR(1) GLS and not Newey–West by default: in our simulation (T = 24 + 24, AR(1) noise
+    ρ = 0.5, no effect) OLS with HAC at the default L = 3 (with the small-sample factor
+    n/(n−k) and t(n−k) intervals) is too liberal: the 95% interval of the level change excludes
+    0 in about 20% of series and that of the average effect in about 25%; a larger L is worse,
+    and at T = 60 + 60 it is still 12–17%. REML rho, GLS and t(T − k − 1) give about 6–8% at
+    both lengths, with power close to a test that knows the true rho. See
+    tests/analysis/test_its.py.
 
     A non-constant series that the model fits exactly (zero residual variance) is still fitted:
     the estimates are exact, the standard errors are reported as 0, the intervals collapse to
-    the estimate, p-values are None and a note says so.
+    the estimate, p-values are None and a note says so (AR(1) errors cannot be estimated
+    then: the OLS fit is reported).
 
     Counts: quasi-Poisson standard errors (Pearson χ²/df) do not correct for autocorrelation;
     ``autocorrelation_seen`` flags it. The average effect is
@@ -348,102 +414,103 @@ def its_fit(
     if not 0 < alpha < 1:
         raise ValueError("alpha must be between 0 and 1")
 
-    frame = _input_frame(periods, kind=kind, values=values, counts=counts, exposures=exposures)
-    _check(frame, intervention=intervention, kind=kind)
+    days, y, exposure = _inputs(
+        periods, kind=kind, values=values, counts=counts, exposures=exposures
+    )
+    start = day(intervention)
+    _check(days, y, exposure, intervention=start, kind=kind)
+    if len(days) > 1 and not bool(np.all(days[1:] > days[:-1])):
+        order = np.argsort(days, kind="stable")
+        days, y = days[order], y[order]
+        exposure = None if exposure is None else exposure[order]
 
-    frame = frame.sort_values("period", kind="stable").reset_index(drop=True)
-    design, used = its_design(frame["period"], intervention=intervention, seasonality=seasonality)
-    n = len(frame)
-    if design.shape[1] >= n or np.linalg.matrix_rank(design.to_numpy()) < design.shape[1]:
+    x, names, used = _design_matrix(days, start, seasonality)
+    n, k = x.shape
+    if k >= n or np.linalg.matrix_rank(x) < k:
         raise InsufficientData(
             "too_few_points",
-            f"Te weinig perioden ({n}) voor het model met {design.shape[1]} termen"
-            f" (seizoen: {used}).",
-            f"Too few periods ({n}) for a model with {design.shape[1]} terms"
-            f" (seasonality: {used}).",
+            f"Te weinig perioden ({n}) voor het model met {k} termen (seizoen: {used}).",
+            f"Too few periods ({n}) for a model with {k} terms (seasonality: {used}).",
         )
 
     notes: list[str] = []
-    exposure = frame["exposure"].to_numpy() if "exposure" in frame else None
-    y = frame["y"].to_numpy()
-    if kind == "continuous" and errors == "ar1" and _ols_exact(design, y):
-        # The AR(1) coefficient of all-zero residuals is 0/0; the estimates are exact anyway.
-        errors = "hac"
-        notes.append("Exact fit: AR(1) errors cannot be estimated; OLS estimates reported.")
-    use_hac = kind == "continuous" and errors == "hac"
-    lags = (default_maxlags(n) if maxlags is None else maxlags) if use_hac else None
-    res = fit_segmented(design, y, kind=kind, exposure=exposure, maxlags=lags, errors=errors)
-
-    post_rows = design["post"].to_numpy() == 1
+    i_post, i_after, i_time = names.index("post"), names.index("time_after"), 1
+    post_rows = x[:, i_post] == 1
     n_before, n_after = int((~post_rows).sum()), int(post_rows.sum())
-    cf_design = design.copy()
-    cf_design[["post", "time_after"]] = 0.0
-    params = res.params.to_numpy()
-    cov = np.asarray(res.cov_params())
-    offset = np.log(exposure) if exposure is not None else np.zeros(n)
-
+    x_cf = x.copy()
+    x_cf[:, [i_post, i_after]] = 0.0
+    lags: int | None = None
     exact = False
+    rr_level = rr_slope = None
+    dispersion: float | None = None
+
     if kind == "continuous":
-        rss = float(np.sum(res.resid**2))
         tss = float(np.sum((y - y.mean()) ** 2))
-        exact = rss <= EXACT_FIT_RSS_FRACTION * tss
+        _, _, ols_resid = _ols(x, y)
+        exact = float(ols_resid @ ols_resid) <= EXACT_FIT_RSS_FRACTION * tss
+        if exact and errors == "ar1":
+            # The AR(1) coefficient of all-zero residuals is 0/0; the estimates are exact.
+            errors = "hac"
+            notes.append("Exact fit: AR(1) errors cannot be estimated; OLS estimates reported.")
+        if errors == "ar1":
+            linear = gls_ar1(x, y)
+            se_type = f"AR(1) GLS (REML rho={linear.rho:.3f})"
+            method = "GLS segmented regression with AR(1) errors (rho by REML)"
+        else:
+            lags = default_maxlags(n) if maxlags is None else maxlags
+            hac = sm.OLS(y, x).fit(
+                cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}, use_t=True
+            )
+            linear = LinearFit(
+                np.asarray(hac.params), np.asarray(hac.cov_params()), ols_resid, hac.df_resid
+            )
+            se_type = f"HAC(maxlags={lags})"
+            method = "OLS segmented regression"
         if exact:
             notes.append(
                 "The model fits the series exactly (zero residual variance): estimates are "
                 "exact, standard errors 0 and intervals collapse to the estimate."
             )
-        fitted = design.to_numpy() @ params
-        cf = cf_design.to_numpy() @ params
+        params, cov, df = linear.params, linear.cov, linear.df
+        fitted, cf = x @ params, x_cf @ params
+        a = (x - x_cf)[post_rows].mean(axis=0)
+        combos = np.vstack([np.eye(k)[[i_post, i_after, i_time]], a])
+        level, slope, trend, avg = _estimates(combos @ params, combos, cov, df, alpha, exact)
+        baseline = float(y[~post_rows].mean())
+        resid = linear.resid
     else:
-        fitted = np.exp(design.to_numpy() @ params + offset)
-        cf = np.exp(cf_design.to_numpy() @ params + offset)
+        # One Poisson fit; the quasi-Poisson covariance is its covariance times the Pearson
+        # dispersion (what GLM.fit(scale="X2") computes with a second IRLS run).
+        _, res = _fit_poisson(x, y, exposure)
+        dispersion = _pearson_dispersion(res)
+        params = np.asarray(res.params)
+        cov = np.asarray(res.normalized_cov_params) * (
+            dispersion if dispersion > EXACT_FIT_RSS_FRACTION else 1.0
+        )
+        offset = np.log(exposure) if exposure is not None else np.zeros(n)
+        fitted, cf = np.exp(x @ params + offset), np.exp(x_cf @ params + offset)
         notes.append(
             "Quasi-Poisson standard errors allow for overdispersion, not for autocorrelation."
         )
         if exposure is None:
             notes.append("No exposure given: the model is for counts per period.")
-
-    crit = _critical(res, alpha)
-    names = list(design.columns)
-
-    def coef(name: str) -> Estimate:
-        i = names.index(name)
-        return _estimate(float(params[i]), math.sqrt(max(cov[i, i], 0.0)), res, crit, exact)
-
-    level, slope, trend = coef("post"), coef("time_after"), coef("time")
-
-    if kind == "continuous":
-        a = (design.to_numpy() - cf_design.to_numpy())[post_rows].mean(axis=0)
-        avg = _estimate(float(a @ params), math.sqrt(max(a @ cov @ a, 0.0)), res, crit, exact)
-        baseline = float(y[~post_rows].mean())
-        rr_level = rr_slope = None
-        dispersion = None
-        if use_hac:
-            se_type = f"HAC(maxlags={lags})"
-            method = "OLS segmented regression"
-        else:
-            se_type = f"AR(1) GLS (REML rho={res.ar1_rho:.3f})"
-            method = "GLS segmented regression with AR(1) errors (rho by REML)"
-        resid = np.asarray(res.resid)
-    else:
         mu, mu0 = fitted[post_rows], cf[post_rows]
-        x, x0 = design.to_numpy()[post_rows], cf_design.to_numpy()[post_rows]
-        grad = (mu @ x) / mu.sum() - (mu0 @ x0) / mu0.sum()
+        grad = (mu @ x[post_rows]) / mu.sum() - (mu0 @ x_cf[post_rows]) / mu0.sum()
         log_ratio = math.log(mu.sum() / mu0.sum())
-        se_log = math.sqrt(max(grad @ cov @ grad, 0.0))
-        log_est = _estimate(log_ratio, se_log, res, crit, exact=False)
+        combos = np.vstack([np.eye(k)[[i_post, i_after, i_time]], grad])
+        points = np.append(params[[i_post, i_after, i_time]], log_ratio)
+        level, slope, trend, log_avg = _estimates(points, combos, cov, None, alpha, False)
         ratio = math.exp(log_ratio)
         avg = Estimate(
             estimate=ratio - 1,
-            se=ratio * se_log,
-            ci_low=math.exp(log_est.ci_low) - 1,
-            ci_high=math.exp(log_est.ci_high) - 1,
-            p_value=log_est.p_value,
+            se=ratio * (log_avg.se or 0.0),
+            ci_low=math.exp(log_avg.ci_low) - 1,
+            ci_high=math.exp(log_avg.ci_high) - 1,
+            p_value=log_avg.p_value,
         )
         rr_level, rr_slope = _exp(level), _exp(slope)
-        rate = frame["y"] / frame.get("exposure", 1.0)
+        rate = y / exposure if exposure is not None else y
         baseline = float(rate[~post_rows].mean())
-        dispersion = _pearson_dispersion(res)
         se_type = "quasi-poisson(pearson)"
         if dispersion <= EXACT_FIT_RSS_FRACTION:
             se_type = "poisson"
@@ -460,17 +527,18 @@ def its_fit(
         notes.append(
             f"Residual autocorrelation seen (Ljung–Box p = {lb_p:.3g}, lag-1 r = {r1:.2f})."
         )
-    if used != "none" and not _is_monthly(pd.DatetimeIndex(frame["period"])):
+    if used != "none" and not is_monthly(days):
         notes.append("Seasonal terms use the calendar month, but the periods are not monthly.")
 
-    points = tuple(
-        CounterfactualPoint(
-            period=frame["period"].iloc[i].date(),
-            observed=float(y[i]),
-            fitted=float(fitted[i]),
-            counterfactual=float(cf[i]),
+    follow_up = np.flatnonzero(post_rows)
+    points_cf = tuple(
+        map(
+            CounterfactualPoint,
+            to_dates(days[follow_up]),
+            y[follow_up].tolist(),
+            fitted[follow_up].tolist(),
+            cf[follow_up].tolist(),
         )
-        for i in np.flatnonzero(post_rows)
     )
     return ITSResult(
         kind=kind,
@@ -490,7 +558,7 @@ def its_fit(
         lag1_autocorrelation=r1,
         ljung_box_p=lb_p,
         autocorrelation_seen=seen,
-        counterfactual=points,
+        counterfactual=points_cf,
         rate_ratio_level=rr_level,
         rate_ratio_slope=rr_slope,
         dispersion=dispersion,
@@ -498,35 +566,45 @@ def its_fit(
     )
 
 
-def _input_frame(
-    periods: Sequence[Any] | pd.Series,
+def _inputs(
+    periods: Any,
     *,
     kind: Kind,
     values: Sequence[float] | None,
     counts: Sequence[float] | None,
     exposures: Sequence[float] | None,
-) -> pd.DataFrame:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     y = values if kind == "continuous" else counts
     if y is None:
         needed = "values" if kind == "continuous" else "counts"
         raise ValueError(f"kind={kind!r} needs {needed}")
-    frame = pd.DataFrame(
-        {
-            "period": pd.to_datetime(pd.Series(list(periods))).dt.normalize(),
-            "y": np.asarray(y, dtype=float),
-        }
-    )
+    days = as_days(periods)
+    y_array = np.asarray(y, dtype=float)
+    exposure = None
     if kind == "count" and exposures is not None:
-        frame["exposure"] = np.asarray(exposures, dtype=float)
-    if frame.isna().any().any():
+        exposure = np.asarray(exposures, dtype=float)
+    if any(len(a) != len(days) for a in (y_array, exposure) if a is not None):
+        raise ValueError("periods, values, counts and exposures must have the same length")
+    if (
+        np.isnat(days).any()
+        or np.isnan(y_array).any()
+        or (exposure is not None and np.isnan(exposure).any())
+    ):
         raise ValueError("missing periods, values, counts or exposures: clean the data first")
-    return frame
+    return days, y_array, exposure
 
 
-def _check(frame: pd.DataFrame, *, intervention: date, kind: Kind) -> None:
-    dup = frame["period"][frame["period"].duplicated()]
-    if len(dup):
-        first = dup.iloc[0].date().isoformat()
+def _check(
+    days: np.ndarray,
+    y: np.ndarray,
+    exposure: np.ndarray | None,
+    *,
+    intervention: np.datetime64,
+    kind: Kind,
+) -> None:
+    duplicate = first_duplicate(days)
+    if duplicate is not None:
+        first = duplicate.isoformat()
         raise InsufficientData(
             "duplicate_periods",
             f"Periode {first} komt meer dan één keer voor; tel eerst op tot één waarde per "
@@ -534,21 +612,20 @@ def _check(frame: pd.DataFrame, *, intervention: date, kind: Kind) -> None:
             f"Period {first} occurs more than once; aggregate to one value per period first.",
         )
     if kind == "count":
-        if (frame["y"] < 0).any():
+        if (y < 0).any():
             raise InsufficientData(
                 "negative_count",
                 "Aantallen kunnen niet negatief zijn.",
                 "Counts cannot be negative.",
             )
-        if "exposure" in frame and (frame["exposure"] <= 0).any():
+        if exposure is not None and (exposure <= 0).any():
             raise InsufficientData(
                 "non_positive_exposure",
                 "De noemer (blootstelling) moet overal groter dan 0 zijn.",
                 "Exposure must be greater than 0 in every period.",
             )
-    post = frame["period"] >= pd.Timestamp(intervention)
-    n_after = int(post.sum())
-    n_before = len(frame) - n_after
+    n_after = int((days >= intervention).sum())
+    n_before = len(days) - n_after
     if n_before == 0:
         raise InsufficientData(
             "no_pre_periods",
@@ -561,7 +638,7 @@ def _check(frame: pd.DataFrame, *, intervention: date, kind: Kind) -> None:
             "Er zijn geen perioden vanaf de interventie.",
             "There are no periods on or after the intervention.",
         )
-    if n_before < MIN_PER_SIDE or n_after < MIN_PER_SIDE or len(frame) < MIN_TOTAL:
+    if n_before < MIN_PER_SIDE or n_after < MIN_PER_SIDE or len(days) < MIN_TOTAL:
         raise InsufficientData(
             "too_few_points",
             f"Te weinig perioden: {n_before} vóór en {n_after} na de interventie; nodig zijn "
@@ -569,7 +646,7 @@ def _check(frame: pd.DataFrame, *, intervention: date, kind: Kind) -> None:
             f"Too few periods: {n_before} before and {n_after} after the intervention; at "
             f"least {MIN_PER_SIDE} on each side and {MIN_TOTAL} in total are needed.",
         )
-    constant = frame["y"].nunique() == 1 if kind == "continuous" else (frame["y"] == 0).all()
+    constant = bool(np.all(y == y[0])) if kind == "continuous" else bool(np.all(y == 0))
     if constant:
         raise InsufficientData(
             "constant_series",
@@ -582,29 +659,12 @@ def _pearson_dispersion(res: Any) -> float:
     return float(res.pearson_chi2 / res.df_resid)
 
 
-def _ols_exact(design: pd.DataFrame, y: np.ndarray) -> bool:
-    beta = np.linalg.lstsq(design.to_numpy(), y, rcond=None)[0]
-    rss = float(np.sum((y - design.to_numpy() @ beta) ** 2))
-    return rss <= EXACT_FIT_RSS_FRACTION * float(np.sum((y - y.mean()) ** 2))
-
-
-def _seasonality_choice(stamps: pd.DatetimeIndex, seasonality: Seasonality) -> str:
+def _seasonality_choice(days: np.ndarray, seasonality: str) -> str:
     if seasonality != "auto":
         return seasonality
-    if len(stamps) >= MIN_MONTHS_FOR_AUTO_FOURIER and _is_monthly(stamps):
+    if len(days) >= MIN_MONTHS_FOR_AUTO_FOURIER and is_monthly(days):
         return "fourier"
     return "none"
-
-
-def _is_monthly(stamps: pd.DatetimeIndex) -> bool:
-    """Consecutive periods one calendar month apart."""
-    months = np.asarray(stamps.year * 12 + stamps.month)
-    return len(months) > 1 and bool(np.all(np.diff(months) == 1))
-
-
-def _df(res: Any) -> float:
-    """Degrees of freedom of the t reference (AR(1) fits spend one on rho)."""
-    return float(getattr(res, "df_t", res.df_resid))
 
 
 def _prais_winsten(z: np.ndarray, rho: float) -> np.ndarray:
@@ -645,24 +705,37 @@ def ar1_reml_rho(x: np.ndarray, y: np.ndarray, bound: float = 0.99) -> float:
     return float(found.x)
 
 
-def _critical(res: Any, alpha: float) -> float:
-    if getattr(res, "use_t", False):
-        return float(stats.t.ppf(1 - alpha / 2, _df(res)))
-    return float(stats.norm.ppf(1 - alpha / 2))
-
-
-def _estimate(est: float, se: float, res: Any, crit: float, exact: bool) -> Estimate:
+def _estimates(
+    points: np.ndarray,
+    combos: np.ndarray,
+    cov: np.ndarray,
+    df: float | None,
+    alpha: float,
+    exact: bool,
+) -> list[Estimate]:
+    """Estimates of linear combinations ``combos @ params`` (given as ``points``) with t(df)
+    intervals and two-sided p-values (normal when ``df`` is None), all in one pass."""
+    se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", combos, cov, combos), 0.0))
     if exact:
-        return Estimate(estimate=est, se=0.0, ci_low=est, ci_high=est, p_value=None)
-    if se > 0:
-        z = est / se
-        if getattr(res, "use_t", False):
-            p = float(2 * stats.t.sf(abs(z), _df(res)))
-        else:
-            p = float(2 * stats.norm.sf(abs(z)))
+        return [Estimate(float(e), 0.0, float(e), float(e), None) for e in points]
+    if df is None:
+        crit = float(special.ndtri(1 - alpha / 2))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = 2 * special.ndtr(-np.abs(points / se))
     else:
-        p = None
-    return Estimate(estimate=est, se=se, ci_low=est - crit * se, ci_high=est + crit * se, p_value=p)
+        crit = float(special.stdtrit(df, 1 - alpha / 2))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = 2 * special.stdtr(df, -np.abs(points / se))
+    return [
+        Estimate(
+            estimate=float(e),
+            se=float(s),
+            ci_low=float(e - crit * s),
+            ci_high=float(e + crit * s),
+            p_value=float(pv) if s > 0 else None,
+        )
+        for e, s, pv in zip(points, se, p, strict=True)
+    ]
 
 
 def _exp(e: Estimate) -> Estimate:
@@ -676,17 +749,27 @@ def _exp(e: Estimate) -> Estimate:
 
 
 def _autocorrelation(resid: np.ndarray) -> tuple[float, float, float | None]:
-    """Durbin–Watson, lag-1 autocorrelation, smallest Ljung–Box p over lags 1…min(6, T/4)."""
+    """Durbin–Watson, lag-1 autocorrelation, smallest Ljung–Box p over lags 1…min(6, T/4).
+
+    The same statistics as statsmodels' ``durbin_watson`` and ``acorr_ljungbox`` (tests hold
+    them equal), computed directly: those calls cost more than the fit.
+    """
     e = resid - resid.mean()
     ss = float(e @ e)
     if ss <= 0 or not np.isfinite(ss):
         return float("nan"), float("nan"), None
-    dw = float(durbin_watson(resid))
-    r1 = float(e[1:] @ e[:-1] / ss)
-    max_lag = max(1, min(6, len(resid) // 4))
-    lb = acorr_ljungbox(resid, lags=max_lag)
-    p = float(lb["lb_pvalue"].min())
-    return dw, r1, p if np.isfinite(p) else None
+    dw = float(np.sum(np.diff(resid) ** 2) / (resid @ resid))
+    n = len(e)
+    max_lag = max(1, min(6, n // 4))
+    lags = np.arange(1, max_lag + 1)
+    r = np.array([e[k:] @ e[:-k] for k in lags]) / ss
+    q = n * (n + 2) * np.cumsum(r**2 / (n - lags))
+    p = float(np.min(special.chdtrc(lags, q)))
+    return dw, float(r[0]), p if np.isfinite(p) else None
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def _json(value: Any) -> Any:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tracker.analysis.estimates import InsufficientData
+from tracker.analysis.periods import as_days, day, month_number
 
 KINDS = ("continuous", "proportion", "count")
 DESIGNS = ("auto", "prepost", "its", "did", "spc")
@@ -38,32 +39,74 @@ class Columns:
 
 @dataclass(frozen=True)
 class Prepared:
-    """Rows in the standard shape: period (Timestamp), group pilot|comparison, area, values."""
+    """Rows in the standard shape, sorted by period, group and area, as numpy arrays.
 
-    rows: pd.DataFrame
+    ``period`` holds calendar days (``datetime64[D]``), ``pilot`` marks the rows of the pilot
+    group, ``area`` the area text ("" when none), ``values`` the numeric columns of the kind
+    (``value``; ``numerator``/``denominator``; ``count``/``exposure``).
+    """
+
+    period: np.ndarray
+    pilot: np.ndarray
+    area: np.ndarray
+    values: dict[str, np.ndarray]
     kind: str
-    intervention: pd.Timestamp
+    intervention: np.datetime64
     dropped_missing: int
 
     @property
-    def pilot(self) -> pd.DataFrame:
-        return self.rows[self.rows["group"] == "pilot"]
+    def rows(self) -> pd.DataFrame:
+        """All rows as a frame (period as Timestamp, group "pilot"/"comparison", area)."""
+        return pd.DataFrame(
+            {
+                "period": self.period.astype("datetime64[ns]"),
+                "group": np.where(self.pilot, "pilot", "comparison"),
+                "area": self.area,
+                **self.values,
+            }
+        )
 
     def has_comparison_both_sides(self) -> bool:
-        comp = self.rows[self.rows["group"] == "comparison"]
-        if comp.empty:
-            return False
-        post = comp["period"] >= self.intervention
+        comp = self.period[~self.pilot]
+        post = comp >= self.intervention
         return bool(post.any() and (~post).any())
 
     def pilot_periods(self) -> tuple[int, int]:
-        periods = self.pilot["period"].drop_duplicates()
+        periods = np.unique(self.period[self.pilot])
         after = int((periods >= self.intervention).sum())
         return len(periods) - after, after
 
 
+@dataclass(frozen=True)
+class Series:
+    """The pilot group with one row per period: the mean value, or the summed numerators and
+    denominators (counts and exposures), with ``value`` their ratio."""
+
+    period: np.ndarray
+    values: dict[str, np.ndarray]
+
+    @property
+    def value(self) -> np.ndarray:
+        return self.values["value"]
+
+
 def _fail(code: str, nl: str, en: str) -> InsufficientData:
     return InsufficientData(code, nl, en)
+
+
+def _numeric(column: pd.Series) -> np.ndarray:
+    """Floats with NaN for anything missing, non-numeric or infinite."""
+    if column.dtype.kind in "fiub":
+        out = column.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        out = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    out = out.copy()
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _text(column: pd.Series) -> np.ndarray:
+    return column.astype("string").str.strip().fillna("").to_numpy(dtype=object)
 
 
 def prepare(
@@ -82,61 +125,79 @@ def prepare(
             f"kolom(men) ontbreken: {', '.join(missing)}",
             f"missing column(s): {', '.join(missing)}",
         )
-    rows = pd.DataFrame({name: frame[src] for name, src in wanted.items()})
-    rows["period"] = pd.to_datetime(rows["period"], errors="coerce")
+    period = as_days(frame[columns.period])
+    n = len(period)
     if columns.group in frame.columns:
-        group = frame[columns.group].astype("string").str.strip()
-        rows["group"] = np.where(group == columns.treated_value, "pilot", "comparison")
+        pilot = (_text(frame[columns.group]) == columns.treated_value).astype(bool)
     else:
-        rows["group"] = "pilot"
+        pilot = np.ones(n, dtype=bool)
     if columns.area in frame.columns:
-        rows["area"] = frame[columns.area].astype("string").fillna("").astype(str)
+        area = frame[columns.area].astype("string").fillna("").to_numpy(dtype=object)
     else:
-        rows["area"] = ""
-    for name in VALUE_COLUMNS[kind]:
-        rows[name] = pd.to_numeric(rows[name], errors="coerce").astype(float)
-        rows.loc[~np.isfinite(rows[name]), name] = np.nan
-    needed = ["period", *VALUE_COLUMNS[kind]]
-    complete = rows[needed].notna().all(axis=1)
-    dropped = int((~complete).sum())
-    rows = rows[complete].sort_values(["period", "group", "area"]).reset_index(drop=True)
-    if kind == "count" and ((rows["count"] < 0).any() or (rows["exposure"] <= 0).any()):
+        area = np.full(n, "", dtype=object)
+    values = {name: _numeric(frame[wanted[name]]) for name in VALUE_COLUMNS[kind]}
+
+    complete = ~np.isnat(period)
+    for array in values.values():
+        complete &= ~np.isnan(array)
+    dropped = int(n - complete.sum())
+    if dropped:
+        period, pilot, area = period[complete], pilot[complete], area[complete]
+        values = {name: array[complete] for name, array in values.items()}
+    if len(period) > 1 and not (bool(pilot.all()) and bool(np.all(area == area[0]))):
+        # By period, then group (comparison before pilot, as text sorts), then area.
+        order = np.lexsort((area.astype(str), pilot, period.astype(np.int64)))
+    elif len(period) > 1 and not bool(np.all(period[1:] >= period[:-1])):
+        order = np.argsort(period, kind="stable")
+    else:
+        order = None
+    if order is not None:
+        period, pilot, area = period[order], pilot[order], area[order]
+        values = {name: array[order] for name, array in values.items()}
+
+    if kind == "count" and ((values["count"] < 0).any() or (values["exposure"] <= 0).any()):
         raise _fail(
             "invalid_counts",
             "aantallen moeten ≥ 0 zijn en de blootstelling > 0",
             "counts must be ≥ 0 and the exposure > 0",
         )
     if kind == "proportion" and (
-        (rows["numerator"] < 0).any()
-        or (rows["denominator"] <= 0).any()
-        or (rows["numerator"] > rows["denominator"]).any()
+        (values["numerator"] < 0).any()
+        or (values["denominator"] <= 0).any()
+        or (values["numerator"] > values["denominator"]).any()
     ):
         raise _fail(
             "invalid_counts",
             "tellers moeten tussen 0 en de noemer liggen, en noemers > 0 zijn",
             "numerators must lie between 0 and the denominator, and denominators be > 0",
         )
-    if rows.empty or rows[rows["group"] == "pilot"].empty:
+    if not pilot.any():
         raise _fail(
             "no_data",
             "er zijn geen bruikbare metingen van de pilotgroep",
             "there are no usable measurements of the pilot group",
         )
-    return Prepared(rows, kind, pd.Timestamp(intervention), dropped)
+    return Prepared(period, pilot, area, values, kind, day(intervention), dropped)
 
 
-def per_period(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """One row per period: the mean value, or summed numerators/denominators or counts."""
-    grouped = rows.groupby("period", sort=True)
-    if kind == "continuous":
-        out = grouped["value"].mean().to_frame()
-    elif kind == "proportion":
-        out = grouped[["numerator", "denominator"]].sum()
-        out["value"] = out["numerator"] / out["denominator"]
-    else:
-        out = grouped[["count", "exposure"]].sum()
-        out["value"] = out["count"] / out["exposure"]
-    return out.reset_index()
+def per_period(prepared: Prepared) -> Series:
+    """The pilot group with one row per period (see :class:`Series`)."""
+    period = prepared.period[prepared.pilot]
+    values = {name: array[prepared.pilot] for name, array in prepared.values.items()}
+    if len(period) > 1 and not bool(np.all(period[1:] > period[:-1])):
+        period, index = np.unique(period, return_inverse=True)
+        counts = np.bincount(index)
+        values = {
+            name: np.bincount(index, weights=array, minlength=len(period))
+            for name, array in values.items()
+        }
+        if prepared.kind == "continuous":
+            values["value"] = values["value"] / counts
+    if prepared.kind == "proportion":
+        values["value"] = values["numerator"] / values["denominator"]
+    elif prepared.kind == "count":
+        values["value"] = values["count"] / values["exposure"]
+    return Series(period, values)
 
 
 def choose_design(prepared: Prepared, requested: str) -> tuple[str, str, str]:
@@ -204,13 +265,12 @@ def choose_design(prepared: Prepared, requested: str) -> tuple[str, str, str]:
     return requested, reason[0], reason[1]
 
 
-def missing_periods(periods: pd.Series) -> int:
+def missing_periods(periods: np.ndarray) -> int:
     """Months missing between the first and the last period (monthly data only)."""
-    p = pd.DatetimeIndex(periods.drop_duplicates().sort_values())
+    p = np.unique(periods)
     if len(p) < 3:
         return 0
-    months = p.year * 12 + p.month
-    steps = np.diff(months)
+    steps = np.diff(month_number(p))
     if (steps == 0).any() or np.median(steps) != 1:
         return 0  # not a monthly series; nothing to say
     return int((steps - 1).sum())

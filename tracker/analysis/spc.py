@@ -29,10 +29,10 @@ from datetime import date
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
-import pandas as pd
-from scipy import stats
+from scipy import special
 
 from tracker.analysis.estimates import Estimate, InsufficientData
+from tracker.analysis.periods import as_days, day, first_duplicate, to_dates
 
 ChartType = Literal["xmr", "p", "u"]
 Better = Literal["higher", "lower"]
@@ -133,12 +133,12 @@ class SPCPoint:
         return {
             "period": self.period.isoformat(),
             "phase": self.phase,
-            "value": _json(self.value),
-            "center": _json(self.center),
-            "lower": _json(self.lower),
-            "upper": _json(self.upper),
-            "inner_lower": _json(self.inner_lower),
-            "inner_upper": _json(self.inner_upper),
+            "value": _finite(self.value),
+            "center": _finite(self.center),
+            "lower": _finite(self.lower),
+            "upper": _finite(self.upper),
+            "inner_lower": _finite(self.inner_lower),
+            "inner_upper": _finite(self.inner_upper),
             "rule": self.rule,
             "direction": self.direction,
         }
@@ -292,10 +292,10 @@ def spc_chart(
     """
     _check_arguments(chart, better, alpha)
     data = _tidy(periods, chart=chart, values=values, num=numerators, den=denominators)
-    cut = pd.Timestamp(intervention).normalize()
-    is_before = (data["period"] < cut).to_numpy()
+    cut = day(intervention)
+    is_before = data.period < cut
     n_before = int(is_before.sum())
-    n_after = len(data) - n_before
+    n_after = len(data.period) - n_before
     notes: list[Note] = []
 
     if n_before < MIN_BASELINE_POINTS:
@@ -323,8 +323,8 @@ def spc_chart(
             )
         )
 
-    value = data["value"].to_numpy(dtype=float)
-    z = float(stats.norm.ppf(1 - alpha / 2))
+    value = data.value
+    z = float(special.ndtri(1 - alpha / 2))
     mean_mr: float | None = None
     screened = 0
     if chart == "xmr":
@@ -349,8 +349,8 @@ def spc_chart(
                 )
             )
     else:
-        num = data["num"].to_numpy(dtype=float)
-        den = data["den"].to_numpy(dtype=float)
+        num, den = data.num, data.den
+        assert num is not None and den is not None
         center = float(num[is_before].sum() / den[is_before].sum())
         after_mean = float(num[~is_before].sum() / den[~is_before].sum())
         baseline_mean = center
@@ -386,7 +386,7 @@ def spc_chart(
         inner_lower=inner_lower,
         inner_upper=inner_upper,
     )
-    dates = [ts.date() for ts in data["period"]]
+    dates = to_dates(data.period)
     points: list[SPCPoint] = []
     signals: list[SPCSignal] = []
     for i, period in enumerate(dates):
@@ -429,7 +429,7 @@ def spc_chart(
     return SPCResult(
         chart=chart,
         better=better,
-        intervention=cut.date(),
+        intervention=to_dates(np.array([cut]))[0],
         limits=limits,
         points=tuple(points),
         signals=tuple(signals),
@@ -454,7 +454,16 @@ def _check_arguments(chart: str, better: str, alpha: float) -> None:
         raise ValueError(f"alpha must be between 0 and 1, not {alpha!r}")
 
 
-def _tidy(periods: Any, *, chart: str, values: Any, num: Any, den: Any) -> pd.DataFrame:
+class _Tidy(NamedTuple):
+    """One point per period, sorted: days, values (the ratio for p/u), numerators, denominators."""
+
+    period: np.ndarray
+    value: np.ndarray
+    num: np.ndarray | None
+    den: np.ndarray | None
+
+
+def _tidy(periods: Any, *, chart: str, values: Any, num: Any, den: Any) -> _Tidy:
     """One row per period, sorted, validated; raises InsufficientData for data problems."""
     if chart == "xmr":
         if values is None or num is not None or den is not None:
@@ -464,55 +473,57 @@ def _tidy(periods: Any, *, chart: str, values: Any, num: Any, den: Any) -> pd.Da
         if num is None or den is None or values is not None:
             raise ValueError(f"a {chart} chart takes numerators and denominators (no values)")
         columns = {"num": num, "den": den}
-    period = pd.to_datetime(pd.Series(list(periods), dtype=object)).dt.normalize()
-    if period.isna().any():
+    period = as_days(periods)
+    if np.isnat(period).any():
         raise ValueError("every period must be a date")
-    frame = pd.DataFrame({"period": period.to_numpy()})
+    arrays: dict[str, np.ndarray] = {}
     for name, column in columns.items():
         array = np.asarray(column, dtype=float)
-        if array.shape != (len(frame),):
-            raise ValueError(f"{name} must have one number per period ({len(frame)})")
-        frame[name] = array
+        if array.shape != (len(period),):
+            raise ValueError(f"{name} must have one number per period ({len(period)})")
+        arrays[name] = array
 
-    duplicated = frame["period"][frame["period"].duplicated()]
-    if len(duplicated):
-        first = duplicated.iloc[0].date().isoformat()
+    duplicate = first_duplicate(period)
+    if duplicate is not None:
+        first = duplicate.isoformat()
         raise InsufficientData(
             "duplicate_periods",
             f"De periode {first} komt meer dan eens voor; een SPC-kaart heeft één waarde per "
             "periode nodig.",
             f"The period {first} occurs more than once; an SPC chart needs one value per period.",
         )
+    order = np.argsort(period, kind="stable")
+    period = period[order]
+    arrays = {name: array[order] for name, array in arrays.items()}
 
     if chart == "xmr":
-        bad = ~np.isfinite(frame["value"].to_numpy())
+        bad = ~np.isfinite(arrays["value"])
         if bad.any():
-            where = frame["period"][bad].iloc[0].date().isoformat()
+            where = to_dates(period[bad][:1])[0].isoformat()
             raise InsufficientData(
                 "invalid_values",
                 f"De waarde voor {where} ontbreekt of is geen eindig getal.",
                 f"The value for {where} is missing or not a finite number.",
             )
-    else:
-        n, d = frame["num"].to_numpy(), frame["den"].to_numpy()
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            bad = ~np.isfinite(n) | ~np.isfinite(d) | (d <= 0) | (n < 0)
-            if chart == "p":
-                bad |= n > d
-            # A rate that overflows (a count over a vanishing exposure) is not usable either.
-            bad |= ~np.isfinite(n / d)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            where = frame["period"].iloc[i].date().isoformat()
-            what = "teller/noemer" if chart == "p" else "aantal/blootstelling"
-            what_en = "numerator/denominator" if chart == "p" else "count/exposure"
-            raise InsufficientData(
-                "invalid_counts",
-                f"Ongeldige {what} voor {where}: {n[i]:g}/{d[i]:g}.",
-                f"Invalid {what_en} for {where}: {n[i]:g}/{d[i]:g}.",
-            )
-        frame["value"] = n / d
-    return frame.sort_values("period", kind="stable").reset_index(drop=True)
+        return _Tidy(period, arrays["value"], None, None)
+    n, d = arrays["num"], arrays["den"]
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        bad = ~np.isfinite(n) | ~np.isfinite(d) | (d <= 0) | (n < 0)
+        if chart == "p":
+            bad |= n > d
+        # A rate that overflows (a count over a vanishing exposure) is not usable either.
+        bad |= ~np.isfinite(n / d)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        where = to_dates(period[i : i + 1])[0].isoformat()
+        what = "teller/noemer" if chart == "p" else "aantal/blootstelling"
+        what_en = "numerator/denominator" if chart == "p" else "count/exposure"
+        raise InsufficientData(
+            "invalid_counts",
+            f"Ongeldige {what} voor {where}: {n[i]:g}/{d[i]:g}.",
+            f"Invalid {what_en} for {where}: {n[i]:g}/{d[i]:g}.",
+        )
+    return _Tidy(period, n / d, n, d)
 
 
 def _screened_mean_moving_range(baseline: np.ndarray) -> tuple[float, int]:
@@ -608,8 +619,12 @@ def _effect(estimate: float, se: float, z: float) -> Estimate:
         se=se,
         ci_low=estimate - z * se,
         ci_high=estimate + z * se,
-        p_value=float(2 * stats.norm.sf(abs(estimate) / se)),
+        p_value=float(2 * special.ndtr(-abs(estimate) / se)),
     )
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def _json(value: Any) -> Any:

@@ -24,6 +24,11 @@ class TextOrJson(StrEnum):
     json = "json"
 
 
+class ITSErrors(StrEnum):
+    ar1 = "ar1"
+    hac = "hac"
+
+
 def _read(path: Path) -> pd.DataFrame:
     if path.suffix.lower() == ".xlsx":
         return pd.read_excel(path)
@@ -44,7 +49,14 @@ def analyze_command(
     min_effect: float = typer.Option(0.0, help="Minimal meaningful effect δ."),
     relative: bool = typer.Option(False, "--relative", help="δ is a % of the baseline."),
     alpha: float = typer.Option(0.05),
-    maxlags: int | None = typer.Option(None, help="Newey–West lags (its); default by rule."),
+    maxlags: int | None = typer.Option(
+        None, help="Newey–West lags (its, --errors hac); default by rule; implies hac."
+    ),
+    errors: ITSErrors | None = typer.Option(
+        None,
+        help="its, continuous: ar1 = GLS with AR(1) errors, rho by REML (default); "
+        "hac = OLS with Newey–West errors.",
+    ),
     seasonality: str = typer.Option("auto", help="auto|none|fourier|months (its)"),
     period_col: str = typer.Option("period"),
     value_col: str = typer.Option("value"),
@@ -91,6 +103,7 @@ def analyze_command(
         relative=relative,
         alpha=alpha,
         maxlags=maxlags,
+        errors=errors.value if errors is not None else None,
         seasonality=seasonality,
         columns=Columns(
             period=period_col,
