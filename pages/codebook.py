@@ -1,8 +1,11 @@
-"""Indicatoren: the codebook of measures.
+"""Indicatoren: the shared codebook of measures."""
 
-Filled by later work; for now the page says what will come.
-"""
+import streamlit as st
 
-from tracker.ui import placeholder_page
+from tracker.i18n import t
+from tracker.ui import current_language
+from tracker.ui.codebook_view import codebook_section
 
-placeholder_page("codebook")
+lang = current_language()
+st.title(t("ui.nav.codebook", lang))
+codebook_section(lang)

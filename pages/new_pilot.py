@@ -1,8 +1,11 @@
-"""Nieuwe pilot: register a pilot and its hypotheses.
+"""Nieuwe pilot: the guided flow from context to registered hypotheses."""
 
-Filled by later work; for now the page says what will come.
-"""
+import streamlit as st
 
-from tracker.ui import placeholder_page
+from tracker.i18n import t
+from tracker.ui import current_language
+from tracker.ui.new_pilot_view import new_pilot_flow
 
-placeholder_page("new_pilot")
+lang = current_language()
+st.title(t("ui.nav.new_pilot", lang))
+new_pilot_flow(lang)

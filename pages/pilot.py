@@ -1,8 +1,45 @@
-"""Pilot: one pilot with tabs (hypotheses, measurements, journal, results, report).
+"""Pilot: one pilot in tabs; ``?pilot=<slug>&tab=<tab>`` reopens the same pilot and tab."""
 
-Filled by later work; for now the page says what will come.
-"""
+import streamlit as st
 
-from tracker.ui import placeholder_page
+from tracker.i18n import t
+from tracker.services.pilots import find_pilot_by_slug, pilot_titles
+from tracker.ui import current_language, read
+from tracker.ui import pilot_view as view
 
-placeholder_page("pilot")
+lang = current_language()
+titles = read(pilot_titles)
+if not titles:
+    st.title(t("ui.nav.pilot", lang))
+    st.info(t("ui.pilot.none", lang), icon=":material/info:")
+    st.stop()
+
+asked = st.query_params.get("pilot")
+if asked is not None and asked not in titles:
+    st.warning(t("ui.pilot.unknown", lang, slug=asked), icon=":material/search_off:")
+slug = st.selectbox(
+    t("ui.pilot.choose", lang),
+    list(titles),
+    index=list(titles).index(asked) if asked in titles else 0,
+    format_func=titles.get,
+    key="pilot-choice",
+)
+st.query_params["pilot"] = slug  # the address always names the pilot shown: shareable
+pilot = read(lambda s: find_pilot_by_slug(s, slug))
+st.title(pilot.title)
+
+labels = [t(f"ui.tab.{name}", lang) for name in view.TABS]
+# Bound to ?tab=: switching tabs updates the address, and a shared link opens the same tab.
+tabs = st.tabs(labels, key="tab", bind="query-params")
+with tabs[0]:
+    view.setup_tab(pilot, lang)
+with tabs[1]:
+    view.measurements_tab(pilot, lang)
+with tabs[2]:
+    view.interventions_tab(pilot, lang)
+with tabs[3]:
+    view.journal_tab(pilot, lang)
+with tabs[4]:
+    view.analysis_tab(pilot, lang)
+with tabs[5]:
+    view.lessons_tab(lang)

@@ -432,3 +432,28 @@ class AuditEvent(SQLModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+# --------------------------------------------------------------------------- stored verdicts
+class HypothesisVerdict(SQLModel, table=True):
+    """The latest analysis of one hypothesis, stored so that overviews need not re-analyse.
+
+    Derived data: ``tracker.services.verdicts.refresh_verdicts`` rewrites a pilot's rows from
+    ``analyze_pilot``; ``result_json`` is the full ``AnalysisResult.to_dict("nl")``.
+    """
+
+    __tablename__ = "hypothesis_verdict"
+
+    hypothesis_id: int = Field(foreign_key="hypothesis.id", primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id", index=True)
+    verdict: str = Field(sa_type=String(30))
+    design: str | None = Field(default=None, sa_type=String(10))
+    estimate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    p_adjusted: float | None = None
+    result_json: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    computed_at: datetime = Field(default_factory=utcnow)

@@ -8,52 +8,44 @@ so that no engine outlives its test.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import streamlit as st
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from tests import factories
+from tests.app_helpers import APP, TIMEOUT, open_page
 from tracker.db import session_scope
 from tracker.services import hypotheses
 
-APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
-TIMEOUT = 30  # seconds; the first run imports pandas, SQLAlchemy and Alembic
-
-DUTCH_HEADERS = ["Pilot", "Gemeente", "Status", "Hypothesen", "Te laat vastgelegd", "Metingen"]
+DUTCH_HEADERS = [
+    "Pilot",
+    "Openen",
+    "Gemeente",
+    "Domeinen",
+    "Status",
+    "Fase",
+    "Eigenaar",
+    "Uitslagen",
+    "Te laat vastgelegd",
+    "Laatste invoer",
+    "Actualiteit",
+]
 ENGLISH_HEADERS = [
     "Pilot",
+    "Open",
     "Municipality",
+    "Domains",
     "Status",
-    "Hypotheses",
+    "Phase",
+    "Owner",
+    "Verdicts",
     "Registered late",
-    "Measurements",
+    "Last entry",
+    "Up to date",
 ]
-
-
-def _point_app_at(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("TRACKER_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.delenv("TRACKER_LANGUAGE", raising=False)
-    st.cache_resource.clear()
-    yield engine
-    st.cache_resource.clear()  # disposes the app's engine before the database goes away
-
-
-@pytest.fixture
-def app_db(engine, monkeypatch) -> Iterator[Engine]:
-    """A migrated database that the app uses."""
-    yield from _point_app_at(engine, monkeypatch)
-
-
-@pytest.fixture
-def bare_db(empty_engine, monkeypatch) -> Iterator[Engine]:
-    """A database without any tables that the app uses."""
-    yield from _point_app_at(empty_engine, monkeypatch)
 
 
 @pytest.fixture
@@ -74,11 +66,7 @@ def two_pilots(engine, app_db) -> dict[str, int]:
 
 
 def run_app(**query: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(**query)
 
 
 def headers(at: AppTest) -> list[str]:
@@ -104,31 +92,32 @@ def test_pilot_table_has_dutch_headers(two_pilots):
     assert headers(run_app()) == DUTCH_HEADERS
 
 
-def test_pilot_table_lists_each_pilot_by_title_with_its_id(two_pilots):
+def test_pilot_table_lists_each_pilot_with_its_marks(two_pilots):
     table = run_app().dataframe[0].value
-    assert table.to_dict("index") == {
-        two_pilots["armoede"]: {
-            "title": "Armoedepact Zuid",
+    rows = table.set_index("title")[["municipality", "status", "phase", "late", "verdicts"]]
+    assert rows.to_dict("index") == {
+        "Armoedepact Zuid": {
             "municipality": "Amsterdam",
             "status": "nulmeting",
-            "hypotheses": 0,
+            "phase": "afgerond",
             "late": "",
-            "measurements": 0,
+            "verdicts": "",
         },
-        two_pilots["noord"]: {
-            "title": "Netwerkbijeenkomsten Noord",
+        "Netwerkbijeenkomsten Noord": {
             "municipality": "Amsterdam",
             "status": "lopend",
-            "hypotheses": 2,
+            "phase": "afgerond",
             "late": "⚠ 2 van 2",
-            "measurements": 0,
+            "verdicts": "2 onvoldoende gegevens",
         },
     }
 
 
 def test_late_registration_is_explained_in_words(two_pilots):
-    [caption] = run_app().caption
-    assert caption.value.startswith("⚠ te laat vastgelegd: hypothesen die pas na de start")
+    captions = [c.value for c in run_app().caption]
+    assert any(
+        c.startswith("⚠ te laat vastgelegd: hypothesen die pas na de start") for c in captions
+    )
 
 
 def test_choosing_english_translates_page_table_and_address(two_pilots):
@@ -139,6 +128,10 @@ def test_choosing_english_translates_page_table_and_address(two_pilots):
     assert headers(at) == ENGLISH_HEADERS
     assert list(at.dataframe[0].value["status"]) == ["baseline", "running"]
     assert list(at.dataframe[0].value["late"]) == ["", "⚠ 2 of 2"]
+    assert list(at.dataframe[0].value["open"]) == [
+        "pilot?pilot=armoedepact&lang=en",
+        "pilot?pilot=netwerk-noord&lang=en",
+    ]
     assert at.query_params["lang"] == "en"
 
 
@@ -229,21 +222,32 @@ def test_unreachable_database_is_explained_without_password(monkeypatch):
     assert "geheim" not in warning.value
 
 
-PLACEHOLDERS = [
+PAGES = [
     ("pages/pilot.py", "Pilot", "Pilot"),
     ("pages/new_pilot.py", "Nieuwe pilot", "New pilot"),
-    ("pages/library.py", "Bibliotheek", "Library"),
     ("pages/codebook.py", "Indicatoren", "Measures"),
     ("pages/export.py", "Export", "Export"),
 ]
 
 
-@pytest.mark.parametrize(("page", "dutch", "english"), PLACEHOLDERS)
-def test_later_pages_say_what_comes_in_both_languages(app_db, page, dutch, english):
-    for lang, title, later in [("nl", dutch, "wordt nog gebouwd"), ("en", english, "still")]:
+@pytest.mark.parametrize(("page", "dutch", "english"), PAGES)
+def test_every_page_opens_on_an_empty_database_in_both_languages(app_db, page, dutch, english):
+    for lang, title in [("nl", dutch), ("en", english)]:
         at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
         at.query_params["lang"] = lang
         at.run().switch_page(page).run()
+        assert not at.exception
+        assert [t.value for t in at.title] == [title]
+
+
+def test_the_library_page_says_what_comes_in_both_languages(app_db):
+    for lang, title, later in [
+        ("nl", "Bibliotheek", "wordt nog gebouwd"),
+        ("en", "Library", "still"),
+    ]:
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        at.query_params["lang"] = lang
+        at.run().switch_page("pages/library.py").run()
         assert not at.exception
         assert [t.value for t in at.title] == [title]
         [info] = at.info

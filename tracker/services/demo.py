@@ -18,6 +18,7 @@ from tracker.config import PROJECT_ROOT
 from tracker.io import pilot_file as pf
 from tracker.models import Role
 from tracker.services import organisations, pilot_files, pilots
+from tracker.services.verdicts import refresh_verdicts
 
 DEMO_COMMENT = "Fictieve demonstratiegegevens — geen echte personen of organisaties"
 EXPERIMENTS_DIR = "experiments"
@@ -134,7 +135,8 @@ def load_demo(
     """Load every ``experiments/*.toml`` with its measurement CSV, skipping pilots present.
 
     Runs in the caller's transaction: when one file is refused, nothing is kept. ``progress``
-    is called after each pilot (the CLI prints a line).
+    is called after each pilot (the CLI prints a line). Every loaded pilot ends with a stored
+    verdict per hypothesis (``tracker.services.verdicts``).
     """
     users = ensure_demo_users(session, actor=actor)
     results = []
@@ -152,6 +154,10 @@ def load_demo(
                 if csv is not None
                 else 0
             )
+            if not rows:
+                # An import that stores rows refreshes the verdicts itself; without data the
+                # pilot's hypotheses still get their (insufficient_data) rows.
+                refresh_verdicts(session, imported.pilot_id)
             result = DemoPilotResult(
                 path.name, pilot.slug, "loaded", imported.pilot_id, imported.hypotheses, rows
             )

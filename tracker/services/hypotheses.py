@@ -280,9 +280,15 @@ def amend_hypothesis(
         reason=valid.reason,
         author=actor,
     )
-    return store_amendment(
+    stored = store_amendment(
         session, hypothesis, amendment, expected_version=expected_version, actor=actor
     )
+    # The amendment changes what is tested: the stored verdicts follow at once. Imported here
+    # because the analysis libraries take seconds to import.
+    from tracker.services.verdicts import refresh_verdicts
+
+    refresh_verdicts(session, hypothesis.pilot_id)
+    return stored
 
 
 def store_amendment(

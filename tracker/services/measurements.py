@@ -123,7 +123,8 @@ def import_measurements(
     file over ``TRACKER_IMPORT_MAX_BYTES`` is refused before it is read. ``measure_code`` sets
     the measure for the whole file (a ``measure`` column that says otherwise is an error).
     ``dry_run`` checks everything and writes nothing, not even an audit event. A successful
-    import writes all rows and one audit event (entity "measurement", action "import").
+    import writes all rows and one audit event (entity "measurement", action "import"), and
+    rewrites the pilot's stored verdicts (``tracker.services.verdicts.refresh_verdicts``).
 
     Raises NotFoundError for an unknown pilot, and ValidationError when another writer stored
     one of the rows between the check and the write (the caller's transaction rolls back).
@@ -201,6 +202,13 @@ def import_measurements(
             "dry_run": False,
         },
     )
+    # Imported here: the analysis engine (scipy, statsmodels) takes seconds to import, and a
+    # dry run or a refused file does not need it.
+    from tracker.services.verdicts import refresh_verdicts
+
+    # Same transaction: should the refresh raise, the import rolls back with it. Data problems
+    # do not raise (they come back as insufficient_data verdicts); only real errors do.
+    refresh_verdicts(session, pilot_id)
     return report([], written)
 
 

@@ -158,3 +158,9 @@ def list_pilot_summaries(session: Session) -> list[PilotSummary]:
         )
         for p, h, m, late in rows
     ]
+
+
+def pilot_titles(session: Session) -> dict[str, str]:
+    """Slug → title of every pilot, by title (a light query for pickers)."""
+    rows = session.exec(select(Pilot.slug, Pilot.title).order_by(col(Pilot.title))).all()
+    return dict(rows)

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from tracker import migrate
 from tracker.config import load_settings
 from tracker.db import make_engine, session_scope
+from tracker.errors import TrackerError, ValidationError
 from tracker.i18n import t
 from tracker.ui.language import current_language
 
@@ -62,3 +63,37 @@ def read(query: Callable[[Session], T]) -> T:
         st.stop()
     with session_scope(engine, read_only=True) as session:
         return query(session)
+
+
+def actor() -> str:
+    """Who is writing: the configured actor until accounts exist (the accounts issue)."""
+    return load_settings().actor
+
+
+def write(action: Callable[[Session], T]) -> T | None:
+    """Run ``action`` in one write transaction; an expected problem is shown, not raised.
+
+    A refused save (validation, a concurrent edit, a locked hypothesis, something missing)
+    rolls back entirely and shows the reason in the reader's language; the page goes on, so the
+    reader's input stays in the form to correct it. Returns None when nothing was saved.
+    """
+    lang = current_language()
+    engine = get_engine()
+    problem = _schema_problem(engine, lang)
+    if problem is not None:
+        st.warning(problem, icon=":material/database:")
+        return None
+    try:
+        with session_scope(engine) as session:
+            return action(session)
+    except ValidationError as exc:
+        st.error(
+            t("ui.write.invalid", lang)
+            + "\n\n"
+            + "\n".join(f"- **{e.field}**: {e.message(lang)}" for e in exc.errors),
+            icon=":material/error:",
+        )
+    except TrackerError as exc:  # a concurrent edit, a locked hypothesis, something missing
+        message = getattr(exc, "message", None)
+        st.error(message(lang) if callable(message) else str(exc), icon=":material/error:")
+    return None

@@ -97,6 +97,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "**expect → do → measure → test → learn**",
     },
     "ui.home.pilots": {"nl": "Alle pilots", "en": "All pilots"},
+    "ui.home.how": {"nl": "Hoe werkt Proeftuin?", "en": "How does Proeftuin work?"},
     "ui.home.late_note": {
         "nl": (
             "⚠ te laat vastgelegd: hypothesen die pas na de start van de interventie zijn "

@@ -1,0 +1,339 @@
+"""The manager's portfolio overview: every pilot with its phase, verdict mix and freshness.
+
+Built for a thousand pilots with millions of measurements: four aggregate queries (pilots with
+their owners; hypotheses per pilot; stored verdicts per pilot and verdict; latest measurement
+per pilot), whatever the number of pilots. It reads the verdicts that
+``tracker.services.verdicts`` stored and runs no analysis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
+
+from tracker.analysis.verdict import INSUFFICIENT_DATA, VERDICTS
+from tracker.models import Hypothesis, HypothesisVerdict, Measurement, Pilot, User
+
+# Freshness: monthly data, so one missed month plus some slack.
+OVERDUE_DAYS = 62
+
+PREPARATION = "preparation"
+BASELINE = "baseline"
+INTERVENTION = "intervention"
+EVALUATION_DONE = "evaluation_done"
+PHASES = (PREPARATION, BASELINE, INTERVENTION, EVALUATION_DONE)
+
+
+@dataclass(frozen=True)
+class PortfolioFilter:
+    """Which pilots to show. Every field empty (the default) means all pilots."""
+
+    municipalities: tuple[str, ...] = ()  # municipality names
+    domains: tuple[str, ...] = ()  # a pilot matches when any of its domains is chosen
+    statuses: tuple[str, ...] = ()  # PilotStatus values
+    strategies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PortfolioRow:
+    """One pilot in the overview.
+
+    ``verdicts`` counts the pilot's hypotheses per stored verdict (only verdicts that occur, in
+    the order of ``tracker.analysis.verdict.VERDICTS``); a hypothesis that was never analysed
+    counts as ``insufficient_data``, so the counts add up to ``n_hypotheses``. ``last_entry`` is
+    the (UTC) date the latest measurement was entered, ``last_period`` the latest period
+    measured; both None without measurements.
+    """
+
+    pilot_id: int
+    slug: str
+    title: str
+    municipality: str
+    municipality_code: str
+    domains: tuple[str, ...]
+    strategy: str
+    status: str
+    phase: str
+    owner: str
+    n_hypotheses: int
+    verdicts: dict[str, int] = field(hash=False)
+    last_entry: dt.date | None
+    last_period: dt.date | None
+    overdue: bool
+    baseline_start: dt.date
+    intervention_start: dt.date
+    evaluation_end: dt.date
+    late_registrations: int = 0  # hypotheses registered only after the intervention started
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: dates as ISO text, domains as a list."""
+        data = asdict(self)
+        data["domains"] = list(self.domains)
+        for name in (
+            "last_entry",
+            "last_period",
+            "baseline_start",
+            "intervention_start",
+            "evaluation_end",
+        ):
+            value = data[name]
+            data[name] = value.isoformat() if value is not None else None
+        return data
+
+
+def phase_of(
+    today: dt.date,
+    *,
+    baseline_start: dt.date,
+    intervention_start: dt.date,
+    evaluation_end: dt.date,
+) -> str:
+    """Where the pilot is on ``today`` by its dates (its status is set by hand, this is not).
+
+    preparation before the baseline start; baseline before the intervention start;
+    intervention up to and including the evaluation end; evaluation_done after it.
+    """
+    if today < baseline_start:
+        return PREPARATION
+    if today < intervention_start:
+        return BASELINE
+    if today <= evaluation_end:
+        return INTERVENTION
+    return EVALUATION_DONE
+
+
+def is_overdue(
+    today: dt.date, *, phase: str, baseline_start: dt.date, last_period: dt.date | None
+) -> bool:
+    """The freshness warning: a pilot that should be measuring and has no recent data.
+
+    Only in the baseline and intervention phases. True when the latest period is more than
+    ``OVERDUE_DAYS`` before ``today``, or, without any measurement, when ``today`` is more than
+    ``OVERDUE_DAYS`` after the baseline start.
+    """
+    if phase not in (BASELINE, INTERVENTION):
+        return False
+    since = last_period if last_period is not None else baseline_start
+    return (today - since).days > OVERDUE_DAYS
+
+
+def _ordered(counts: Mapping[str, int]) -> dict[str, int]:
+    """Non-zero counts, known verdicts in their fixed order, unknown ones after them by name."""
+    known = [v for v in VERDICTS if counts.get(v)]
+    unknown = sorted(v for v in counts if v not in VERDICTS and counts[v])
+    return {v: counts[v] for v in known + unknown}
+
+
+def _conditions(filters: PortfolioFilter, organisation_id: int | None) -> list[Any]:
+    """The filters SQL applies (domains, a JSON list, are applied afterwards in Python)."""
+    conditions: list[Any] = []
+    if organisation_id is not None:
+        conditions.append(col(Pilot.organisation_id) == organisation_id)
+    if filters.municipalities:
+        conditions.append(col(Pilot.municipality).in_(filters.municipalities))
+    if filters.statuses:
+        conditions.append(col(Pilot.status).in_(filters.statuses))
+    if filters.strategies:
+        conditions.append(col(Pilot.strategy).in_(filters.strategies))
+    return conditions
+
+
+def _restricted(query: Any, pilot_id_column: Any, conditions: list[Any]) -> Any:
+    """``query`` limited to the pilots that pass ``conditions`` (no join when there are none)."""
+    if not conditions:
+        return query
+    return query.join(Pilot, col(Pilot.id) == pilot_id_column).where(*conditions)
+
+
+def portfolio(
+    session: Session,
+    filters: PortfolioFilter = PortfolioFilter(),
+    *,
+    today: dt.date | None = None,
+    organisation_id: int | None = None,
+) -> list[PortfolioRow]:
+    """The pilots that pass ``filters`` (and belong to ``organisation_id``, when given).
+
+    Sorted by municipality, then title (case-insensitive, the same on every database). Issues
+    four queries however many pilots there are; verdicts are the stored ones (see
+    ``tracker.services.verdicts``), so a pilot changed since its last refresh shows its older
+    verdicts. ``today`` (default: the system date) decides phase and freshness.
+    """
+    today = today or dt.date.today()
+    conditions = _conditions(filters, organisation_id)
+    pilots = session.exec(
+        select(
+            Pilot.id,
+            Pilot.slug,
+            Pilot.title,
+            Pilot.municipality,
+            Pilot.municipality_code,
+            Pilot.domains,
+            Pilot.strategy,
+            Pilot.status,
+            Pilot.baseline_start,
+            Pilot.intervention_start,
+            Pilot.evaluation_end,
+            User.display_name,
+        )
+        .outerjoin(User, col(User.id) == col(Pilot.owner_id))
+        .where(*conditions)
+    ).all()
+    wanted_domains = set(filters.domains)
+    if wanted_domains:
+        pilots = [p for p in pilots if wanted_domains.intersection(p.domains or ())]
+    if not pilots:
+        return []
+
+    n_hypotheses: dict[int, int] = {}
+    n_late: dict[int, int] = {}
+    for pilot_id, count, late in session.exec(
+        _restricted(
+            select(
+                Hypothesis.pilot_id,
+                func.count(),
+                func.sum(case((col(Hypothesis.registered_late).is_(True), 1), else_=0)),
+            ).group_by(col(Hypothesis.pilot_id)),
+            col(Hypothesis.pilot_id),
+            conditions,
+        )
+    ):
+        n_hypotheses[pilot_id], n_late[pilot_id] = count, int(late or 0)
+    verdicts: dict[int, Counter[str]] = {}
+    for pilot_id, verdict, count in session.exec(
+        _restricted(
+            select(HypothesisVerdict.pilot_id, HypothesisVerdict.verdict, func.count()).group_by(
+                col(HypothesisVerdict.pilot_id), col(HypothesisVerdict.verdict)
+            ),
+            col(HypothesisVerdict.pilot_id),
+            conditions,
+        )
+    ):
+        verdicts.setdefault(pilot_id, Counter())[verdict] = count
+    latest: dict[int, tuple[dt.datetime | None, dt.date | None]] = {
+        pilot_id: (entered, period)
+        for pilot_id, entered, period in session.exec(
+            _restricted(
+                select(
+                    Measurement.pilot_id,
+                    func.max(Measurement.entered_at),
+                    func.max(Measurement.period),
+                ).group_by(col(Measurement.pilot_id)),
+                col(Measurement.pilot_id),
+                conditions,
+            )
+        )
+    }
+
+    rows = []
+    for p in pilots:
+        phase = phase_of(
+            today,
+            baseline_start=p.baseline_start,
+            intervention_start=p.intervention_start,
+            evaluation_end=p.evaluation_end,
+        )
+        entered, last_period = latest.get(p.id, (None, None))
+        n = n_hypotheses.get(p.id, 0)
+        counts = Counter(verdicts.get(p.id, {}))
+        never_analysed = n - sum(counts.values())
+        if never_analysed > 0:
+            counts[INSUFFICIENT_DATA] += never_analysed
+        rows.append(
+            PortfolioRow(
+                pilot_id=p.id,
+                slug=p.slug,
+                title=p.title,
+                municipality=p.municipality,
+                municipality_code=p.municipality_code,
+                domains=tuple(p.domains or ()),
+                strategy=p.strategy,
+                status=str(p.status),
+                phase=phase,
+                owner=p.display_name or "",
+                n_hypotheses=n,
+                verdicts=_ordered(counts),
+                last_entry=entered.date() if entered is not None else None,
+                last_period=last_period,
+                overdue=is_overdue(
+                    today, phase=phase, baseline_start=p.baseline_start, last_period=last_period
+                ),
+                baseline_start=p.baseline_start,
+                intervention_start=p.intervention_start,
+                evaluation_end=p.evaluation_end,
+                late_registrations=n_late.get(p.id, 0),
+            )
+        )
+    rows.sort(key=lambda r: (r.municipality.casefold(), r.title.casefold(), r.pilot_id))
+    return rows
+
+
+def matches(row: PortfolioRow, filters: PortfolioFilter) -> bool:
+    """Whether ``row`` passes ``filters`` (the same rule as :func:`portfolio`'s queries), for
+    narrowing an already loaded portfolio without asking the database again."""
+    return (
+        (not filters.municipalities or row.municipality in filters.municipalities)
+        and (not filters.domains or bool(set(filters.domains) & set(row.domains)))
+        and (not filters.statuses or row.status in filters.statuses)
+        and (not filters.strategies or row.strategy in filters.strategies)
+    )
+
+
+def options_of(rows: Sequence[PortfolioRow]) -> dict[str, list[str]]:
+    """The filter choices present in loaded rows (as :func:`filter_options`, without a query)."""
+    return {
+        "municipalities": sorted({r.municipality for r in rows}),
+        "domains": sorted({d for r in rows for d in r.domains}),
+        "statuses": sorted({r.status for r in rows}),
+        "strategies": sorted({r.strategy for r in rows if r.strategy}),
+    }
+
+
+def filter_options(session: Session, *, organisation_id: int | None = None) -> dict[str, list[str]]:
+    """The values each filter can take: what the pilots hold, distinct and sorted.
+
+    Keys "municipalities", "domains", "statuses", "strategies". Empty strategies (a pilot
+    without one) are left out. One query.
+    """
+    query = select(Pilot.municipality, Pilot.domains, Pilot.status, Pilot.strategy)
+    if organisation_id is not None:
+        query = query.where(col(Pilot.organisation_id) == organisation_id)
+    municipalities: set[str] = set()
+    domains: set[str] = set()
+    statuses: set[str] = set()
+    strategies: set[str] = set()
+    for municipality, pilot_domains, status, strategy in session.exec(query):
+        municipalities.add(municipality)
+        domains.update(pilot_domains or ())
+        statuses.add(str(status))
+        if strategy:
+            strategies.add(strategy)
+    return {
+        "municipalities": sorted(municipalities),
+        "domains": sorted(domains),
+        "statuses": sorted(statuses),
+        "strategies": sorted(strategies),
+    }
+
+
+def verdict_mix_by_domain(rows: Sequence[PortfolioRow]) -> dict[str, dict[str, int]]:
+    """domain → verdict → number of hypotheses, over ``rows``; domains sorted.
+
+    A pilot with several domains counts in each of them (once per domain). A domain whose
+    pilots have no hypotheses maps to an empty dict.
+    """
+    mix: dict[str, Counter[str]] = {}
+    for row in rows:
+        for domain in _unique(row.domains):
+            mix.setdefault(domain, Counter()).update(row.verdicts)
+    return {domain: _ordered(mix[domain]) for domain in sorted(mix)}
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))

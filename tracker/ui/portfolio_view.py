@@ -1,0 +1,201 @@
+"""The manager's overview: filters bound to the address, the portfolio table and its charts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from tracker import charts
+from tracker.i18n import register, t
+from tracker.services.portfolio import (
+    PortfolioFilter,
+    PortfolioRow,
+    matches,
+    options_of,
+    portfolio,
+    verdict_mix_by_domain,
+)
+from tracker.ui.data import read
+
+VERDICT_ORDER = (
+    "supported",
+    "partly_supported",
+    "contrary",
+    "no_meaningful_effect",
+    "inconclusive",
+    "insufficient_data",
+)
+
+register(
+    {
+        "ui.portfolio.filters": {"nl": "Filters", "en": "Filters"},
+        "ui.portfolio.municipality": {"nl": "Gemeente", "en": "Municipality"},
+        "ui.portfolio.domain": {"nl": "Domein", "en": "Domain"},
+        "ui.portfolio.status": {"nl": "Status", "en": "Status"},
+        "ui.portfolio.strategy": {"nl": "Strategie", "en": "Strategy"},
+        "ui.portfolio.none": {
+            "nl": "Geen pilots voldoen aan deze filters.",
+            "en": "No pilots match these filters.",
+        },
+        "ui.portfolio.count": {
+            "nl": "{n} van {total} pilots",
+            "en": "{n} of {total} pilots",
+        },
+        "ui.portfolio.table": {"nl": "Pilots in de portefeuille", "en": "Pilots in the portfolio"},
+        "ui.portfolio.col.title": {"nl": "Pilot", "en": "Pilot"},
+        "ui.portfolio.col.open": {"nl": "Openen", "en": "Open"},
+        "ui.portfolio.col.municipality": {"nl": "Gemeente", "en": "Municipality"},
+        "ui.portfolio.col.domains": {"nl": "Domeinen", "en": "Domains"},
+        "ui.portfolio.col.status": {"nl": "Status", "en": "Status"},
+        "ui.portfolio.col.phase": {"nl": "Fase", "en": "Phase"},
+        "ui.portfolio.col.owner": {"nl": "Eigenaar", "en": "Owner"},
+        "ui.portfolio.col.verdicts": {"nl": "Uitslagen", "en": "Verdicts"},
+        "ui.portfolio.col.late": {"nl": "Te laat vastgelegd", "en": "Registered late"},
+        "ui.portfolio.col.last_entry": {"nl": "Laatste invoer", "en": "Last entry"},
+        "ui.portfolio.col.fresh": {"nl": "Actualiteit", "en": "Up to date"},
+        "ui.portfolio.overdue": {"nl": "⚠ gegevens achter", "en": "⚠ data overdue"},
+        "ui.portfolio.fresh": {"nl": "bij", "en": "current"},
+        "ui.portfolio.overdue_note": {
+            "nl": "⚠ gegevens achter: de laatste meting is meer dan twee maanden oud terwijl de "
+            "pilot loopt. Vraag de eigenaar om de nieuwe cijfers in te voeren.",
+            "en": "⚠ data overdue: the latest measurement is more than two months old while the "
+            "pilot runs. Ask the owner to enter the new figures.",
+        },
+        "ui.portfolio.charts": {"nl": "Portefeuille in beeld", "en": "Portfolio at a glance"},
+        "ui.phase.preparation": {"nl": "voorbereiding", "en": "preparation"},
+        "ui.phase.baseline": {"nl": "nulmeting", "en": "baseline"},
+        "ui.phase.intervention": {"nl": "interventie", "en": "intervention"},
+        "ui.phase.evaluation_done": {"nl": "afgerond", "en": "completed"},
+    }
+)
+
+
+def _verdict_mix(row: PortfolioRow, lang: str) -> str:
+    parts = [
+        f"{row.verdicts[v]} {charts.VERDICT_LABELS[v][lang]}"
+        for v in VERDICT_ORDER
+        if row.verdicts.get(v)
+    ]
+    return " · ".join(parts)
+
+
+def _late(row: PortfolioRow, lang: str) -> str:
+    if not row.late_registrations:
+        return ""
+    return t("ui.late.value", lang, late=row.late_registrations, total=row.n_hypotheses)
+
+
+def _pilot_link(slug: str, lang: str) -> str:
+    return "pilot?" + urlencode({"pilot": slug, "lang": lang})
+
+
+def portfolio_frame(rows: Sequence[PortfolioRow], lang: str) -> pd.DataFrame:
+    """The table as the reader sees it (translated values, one row per pilot)."""
+    return pd.DataFrame(
+        [
+            {
+                "title": r.title,
+                "open": _pilot_link(r.slug, lang),
+                "municipality": r.municipality,
+                "domains": ", ".join(r.domains),
+                "status": t(f"ui.status.{r.status}", lang),
+                "phase": t(f"ui.phase.{r.phase}", lang),
+                "owner": r.owner,
+                "verdicts": _verdict_mix(r, lang),
+                "late": _late(r, lang),
+                "last_entry": r.last_entry,
+                "fresh": t("ui.portfolio.overdue" if r.overdue else "ui.portfolio.fresh", lang),
+            }
+            for r in rows
+        ],
+        columns=[
+            "title",
+            "open",
+            "municipality",
+            "domains",
+            "status",
+            "phase",
+            "owner",
+            "verdicts",
+            "late",
+            "last_entry",
+            "fresh",
+        ],
+    )
+
+
+def _filters(rows: Sequence[PortfolioRow], lang: str) -> PortfolioFilter:
+    options = options_of(rows)
+    st.subheader(t("ui.portfolio.filters", lang))
+    cols = st.columns(4)
+    chosen = {}
+    for col, (name, key, label) in zip(
+        cols,
+        [
+            ("municipalities", "gemeente", "ui.portfolio.municipality"),
+            ("domains", "domein", "ui.portfolio.domain"),
+            ("statuses", "status", "ui.portfolio.status"),
+            ("strategies", "strategie", "ui.portfolio.strategy"),
+        ],
+        strict=True,
+    ):
+        with col:
+            fmt = (lambda s: t(f"ui.status.{s}", lang)) if name == "statuses" else str
+            # Bound to the address (?gemeente=…&domein=…): a filtered overview can be shared.
+            chosen[name] = tuple(
+                st.multiselect(
+                    t(label, lang),
+                    options[name],
+                    format_func=fmt,
+                    key=key,
+                    bind="query-params",
+                )
+            )
+    return PortfolioFilter(**chosen)
+
+
+def portfolio_section(lang: str) -> None:
+    """Filters, the pilots table with links and the portfolio charts."""
+    everything = read(portfolio)
+    if not everything:
+        st.info(t("ui.home.empty", lang), icon=":material/info:")
+        return
+    filters = _filters(everything, lang)
+    rows = [r for r in everything if matches(r, filters)]
+    st.caption(t("ui.portfolio.count", lang, n=len(rows), total=len(everything)))
+    if not rows:
+        st.info(t("ui.portfolio.none", lang), icon=":material/filter_alt_off:")
+        return
+    frame = portfolio_frame(rows, lang)
+    config = {
+        column: st.column_config.TextColumn(t(f"ui.portfolio.col.{column}", lang))
+        for column in frame.columns
+    }
+    config["open"] = st.column_config.LinkColumn(
+        t("ui.portfolio.col.open", lang), display_text=t("ui.portfolio.col.open", lang) + " →"
+    )
+    config["last_entry"] = st.column_config.DateColumn(
+        t("ui.portfolio.col.last_entry", lang),
+        format="DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD",
+    )
+    st.dataframe(frame, column_config=config, hide_index=True, alt=t("ui.portfolio.table", lang))
+    if any(r.overdue for r in rows):
+        st.caption(t("ui.portfolio.overdue_note", lang))
+    if any(r.late_registrations for r in rows):
+        st.caption(t("ui.home.late_note", lang))
+
+    st.subheader(t("ui.portfolio.charts", lang))
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(charts.verdicts_by_domain(verdict_mix_by_domain(rows), lang=lang))
+    with right:
+        timeline = [
+            charts.TimelineRow(
+                r.title, r.baseline_start, r.intervention_start, r.evaluation_end, r.status
+            )
+            for r in rows
+        ]
+        st.plotly_chart(charts.pilot_timeline(timeline, lang=lang))
