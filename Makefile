@@ -33,8 +33,11 @@ lint: $(BIN)/tracker  ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# One worker per CPU (pytest-xdist): every test has its own database, port and temp files.
+PYTEST_WORKERS ?= auto
+
 test: setup lint  ## the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 format: $(BIN)/tracker  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
