@@ -59,6 +59,10 @@ register(
             "en": "CBS municipality code (GM + 4 digits)",
         },
         "ui.np.domains": {"nl": "Domeinen (meer dan één mag)", "en": "Domains (several allowed)"},
+        "ui.np.domains_placeholder": {
+            "nl": "Kies of typ een domein",
+            "en": "Choose or type a domain",
+        },
         "ui.np.areas": {
             "nl": "Gebieden: wijk- (WK + 6 cijfers) of buurtcodes (BU + 8 cijfers); groep "
             "‘pilot’ of ‘comparison’ (vergelijking)",
@@ -206,6 +210,7 @@ def _context_step(state: dict[str, Any], lang: str) -> None:
             DOMAINS,
             default=draft.get("domains", []),
             accept_new_options=True,
+            placeholder=t("ui.np.domains_placeholder", lang),
         )
         areas = st.data_editor(
             pd.DataFrame(draft.get("areas") or [], columns=["code", "name", "group"]).astype(str),

@@ -32,6 +32,7 @@ VERDICT_ORDER = (
 register(
     {
         "ui.portfolio.filters": {"nl": "Filters", "en": "Filters"},
+        "ui.portfolio.all": {"nl": "Alle", "en": "All"},
         "ui.portfolio.municipality": {"nl": "Gemeente", "en": "Municipality"},
         "ui.portfolio.domain": {"nl": "Domein", "en": "Domain"},
         "ui.portfolio.status": {"nl": "Status", "en": "Status"},
@@ -152,6 +153,7 @@ def _filters(rows: Sequence[PortfolioRow], lang: str) -> PortfolioFilter:
                     format_func=fmt,
                     key=key,
                     bind="query-params",
+                    placeholder=t("ui.portfolio.all", lang),
                 )
             )
     return PortfolioFilter(**chosen)
