@@ -31,15 +31,16 @@ st.title(pilot.title)
 labels = [t(f"ui.tab.{name}", lang) for name in view.TABS]
 # Bound to ?tab=: switching tabs updates the address, and a shared link opens the same tab.
 tabs = st.tabs(labels, key="tab", bind="query-params")
-with tabs[0]:
-    view.setup_tab(pilot, lang)
-with tabs[1]:
-    view.measurements_tab(pilot, lang)
-with tabs[2]:
-    view.interventions_tab(pilot, lang)
-with tabs[3]:
-    view.journal_tab(pilot, lang)
-with tabs[4]:
-    view.analysis_tab(pilot, lang)
-with tabs[5]:
-    view.lessons_tab(lang)
+render = {
+    "setup": lambda: view.setup_tab(pilot, lang),
+    "measurements": lambda: view.measurements_tab(pilot, lang),
+    "interventions": lambda: view.interventions_tab(pilot, lang),
+    "journal": lambda: view.journal_tab(pilot, lang),
+    "analysis": lambda: view.analysis_tab(pilot, lang),
+    "lessons": lambda: view.lessons_tab(lang),
+}
+for name, tab in zip(view.TABS, tabs, strict=True):
+    # Only the open tab is built: the others would cost their queries and analyses for nothing.
+    if tab.open:
+        with tab:
+            render[name]()

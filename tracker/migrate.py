@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -9,6 +10,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
+
+from tracker.db import READ_ONLY_OPTION
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -39,9 +42,13 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
+    # Read-only: on SQLite a plain connection begins with BEGIN IMMEDIATE (tracker.db), which
+    # would wait for, and time out behind, a long import that holds the write lock.
+    with engine.execution_options(**{READ_ONLY_OPTION: True}).connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@functools.cache
 def head_revision() -> str | None:
+    """The newest migration shipped with this code (read from the files once per process)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -186,7 +186,12 @@ def test_upload_with_errors_shows_each_row_and_saves_nothing(world, engine):
     with session_scope(engine) as session:
         before = len(session.exec(select(Measurement)).all())
     broken = "period,value\n2022-01-01,12\n2022-13-01,14\n2022-03-01,veel\n"
-    at = _upload(open_page(PILOT_PAGE, pilot="mentoren-zuid"), "kapot.csv", broken, "upload-save")
+    at = _upload(
+        open_page(PILOT_PAGE, pilot="mentoren-zuid", tab="Metingen"),
+        "kapot.csv",
+        broken,
+        "upload-save",
+    )
     assert any("2 fout(en) in kapot.csv" in e.value for e in at.error)
     errors = at.dataframe[-1].value
     assert list(errors["Rij"]) == [3, 4]
@@ -197,7 +202,12 @@ def test_upload_with_errors_shows_each_row_and_saves_nothing(world, engine):
 
 def test_upload_dry_run_checks_without_saving_then_save_stores_everything(world, engine):
     good = "period,value\n2020-01-01,12\n2020-02-01,14\n2020-03-01,13\n"
-    at = _upload(open_page(PILOT_PAGE, pilot="mentoren-zuid"), "goed.csv", good, "upload-check")
+    at = _upload(
+        open_page(PILOT_PAGE, pilot="mentoren-zuid", tab="Metingen"),
+        "goed.csv",
+        good,
+        "upload-check",
+    )
     assert any("3 rijen zijn in orde" in s.value for s in at.success)
     with session_scope(engine) as session:
         stored = session.exec(select(Measurement).where(Measurement.pilot_id == world["zuid"]))
@@ -295,3 +305,12 @@ def test_export_offers_the_tidy_csv_of_the_chosen_pilot(world, engine):
     assert at.selectbox(key="export-pilot").value == "mentoren-zuid"
     assert expected.startswith("pilot,measure,period")
     assert button.proto.url  # the file is served by Streamlit's media store
+
+
+def test_only_the_open_tab_is_built(world):
+    setup = open_page(PILOT_PAGE, pilot="netwerk-noord")
+    assert not setup.get("plotly_chart")  # the analysis tab's charts are not made
+    assert not setup.file_uploader
+    analysis = open_page(PILOT_PAGE, pilot="netwerk-noord", tab="Analyse")
+    assert analysis.get("plotly_chart")
+    assert not any("**Als we**" in m.value for m in analysis.markdown)  # set-up is not built

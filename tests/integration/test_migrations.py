@@ -197,3 +197,21 @@ def test_a_read_only_scope_reads_on_every_backend(engine):
         )
     with session_scope(engine, read_only=True) as reader:
         assert [o.cbs_code for o in reader.exec(select(Organisation))] == ["GM0363"]
+
+
+def test_checking_the_schema_version_does_not_wait_for_a_writer(tmp_path):
+    # The app checks the revision on every page; during a long import (which holds SQLite's
+    # write lock) that check must read, not queue behind the writer until the busy timeout.
+    from tests.db_helpers import migrated_sqlite_url
+
+    url = migrated_sqlite_url(tmp_path / "busy.db")
+    engine = make_engine(url, settings=Settings(database_url=url, sqlite_busy_timeout_ms=200))
+    try:
+        with engine.connect() as writer:  # BEGIN IMMEDIATE: holds the write lock
+            writer.exec_driver_sql(
+                "INSERT INTO organisation (name, cbs_code, created_at) "
+                "VALUES ('X', 'GM0001', '2026-01-01')"
+            )
+            assert migrate.current_revision(engine) == migrate.head_revision()
+    finally:
+        engine.dispose()

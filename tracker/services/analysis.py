@@ -36,29 +36,26 @@ class HypothesisAnalysis:
 
 def measurement_frame(session: Session, pilot_id: int, measure_id: int) -> pd.DataFrame:
     """The pilot's measurements of one measure in the tidy shape (DESIGN.md)."""
+    # Plain columns, not Measurement objects: a pilot page reads thousands of rows.
     rows = session.exec(
-        select(Measurement, Measure.code)
+        select(
+            Measure.code,
+            Measurement.period,
+            Measurement.area,
+            Measurement.group,
+            Measurement.value,
+            Measurement.numerator,
+            Measurement.denominator,
+            Measurement.count,
+            Measurement.exposure,
+        )
         .join(Measure, col(Measure.id) == col(Measurement.measure_id))
         .where(Measurement.pilot_id == pilot_id, Measurement.measure_id == measure_id)
         .order_by(col(Measurement.period), col(Measurement.group), col(Measurement.area))
     ).all()
-    return pd.DataFrame(
-        [
-            (
-                code,
-                m.period,
-                m.area,
-                str(m.group),
-                m.value,
-                m.numerator,
-                m.denominator,
-                m.count,
-                m.exposure,
-            )
-            for m, code in rows
-        ],
-        columns=TIDY_COLUMNS,
-    )
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=TIDY_COLUMNS)
+    frame["group"] = frame["group"].astype(str)
+    return frame
 
 
 def _comparison_areas(frame: pd.DataFrame, comparison_group: str) -> pd.DataFrame:
