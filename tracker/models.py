@@ -342,8 +342,10 @@ class Measurement(SQLModel, table=True):
     """One aggregate per pilot × measure × period × area × group. Never data about a person."""
 
     __table_args__ = (
+        # Leads with pilot/measure/period: serves a pilot's series of one measure.
         UniqueConstraint("pilot_id", "measure_id", "period", "area", "group"),
-        Index("ix_measurement_pilot_measure_period", "pilot_id", "measure_id", "period"),
+        # A pilot's latest period in one index seek (the portfolio's freshness column).
+        Index("ix_measurement_pilot_period", "pilot_id", "period"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,8 +1,8 @@
 """The manager's portfolio overview: every pilot with its phase, verdict mix and freshness.
 
-Built for a thousand pilots with millions of measurements: four aggregate queries (pilots with
-their owners; hypotheses per pilot; stored verdicts per pilot and verdict; latest measurement
-per pilot), whatever the number of pilots. It reads the verdicts that
+Built for a thousand pilots with millions of measurements: three queries (pilots with their
+owners, latest period and last data entry, each an index seek per pilot; hypotheses per
+pilot; stored verdicts per pilot and verdict), whatever the number of pilots. It reads the verdicts that
 ``tracker.services.verdicts`` stored and runs no analysis.
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from tracker.analysis.verdict import INSUFFICIENT_DATA, VERDICTS
-from tracker.models import Hypothesis, HypothesisVerdict, Measurement, Pilot, User
+from tracker.models import AuditEvent, Hypothesis, HypothesisVerdict, Measurement, Pilot, User
 
 # Freshness: monthly data, so one missed month plus some slack.
 OVERDUE_DAYS = 62
@@ -161,12 +161,28 @@ def portfolio(
     """The pilots that pass ``filters`` (and belong to ``organisation_id``, when given).
 
     Sorted by municipality, then title (case-insensitive, the same on every database). Issues
-    four queries however many pilots there are; verdicts are the stored ones (see
+    three queries however many pilots there are; verdicts are the stored ones (see
     ``tracker.services.verdicts``), so a pilot changed since its last refresh shows its older
     verdicts. ``today`` (default: the system date) decides phase and freshness.
     """
     today = today or dt.date.today()
     conditions = _conditions(filters, organisation_id)
+    # Per-pilot subqueries, each one index seek: a GROUP BY over all measurements would read
+    # every row (2 million in the benchmark) to find 1,000 maxima.
+    last_period = (
+        select(func.max(Measurement.period))
+        .where(col(Measurement.pilot_id) == col(Pilot.id))
+        .correlate(Pilot)
+        .scalar_subquery()
+    )
+    # When data were last entered: the latest audit event of a measurement write (import, form,
+    # grid), which every such write appends.
+    last_entry = (
+        select(func.max(AuditEvent.at))
+        .where(col(AuditEvent.pilot_id) == col(Pilot.id), col(AuditEvent.entity) == "measurement")
+        .correlate(Pilot)
+        .scalar_subquery()
+    )
     pilots = session.exec(
         select(
             Pilot.id,
@@ -181,6 +197,8 @@ def portfolio(
             Pilot.intervention_start,
             Pilot.evaluation_end,
             User.display_name,
+            last_entry.label("last_entry"),
+            last_period.label("last_period"),
         )
         .outerjoin(User, col(User.id) == col(Pilot.owner_id))
         .where(*conditions)
@@ -216,21 +234,6 @@ def portfolio(
         )
     ):
         verdicts.setdefault(pilot_id, Counter())[verdict] = count
-    latest: dict[int, tuple[dt.datetime | None, dt.date | None]] = {
-        pilot_id: (entered, period)
-        for pilot_id, entered, period in session.exec(
-            _restricted(
-                select(
-                    Measurement.pilot_id,
-                    func.max(Measurement.entered_at),
-                    func.max(Measurement.period),
-                ).group_by(col(Measurement.pilot_id)),
-                col(Measurement.pilot_id),
-                conditions,
-            )
-        )
-    }
-
     rows = []
     for p in pilots:
         phase = phase_of(
@@ -239,7 +242,7 @@ def portfolio(
             intervention_start=p.intervention_start,
             evaluation_end=p.evaluation_end,
         )
-        entered, last_period = latest.get(p.id, (None, None))
+        entered, latest_period = p.last_entry, p.last_period
         n = n_hypotheses.get(p.id, 0)
         counts = Counter(verdicts.get(p.id, {}))
         never_analysed = n - sum(counts.values())
@@ -260,9 +263,9 @@ def portfolio(
                 n_hypotheses=n,
                 verdicts=_ordered(counts),
                 last_entry=entered.date() if entered is not None else None,
-                last_period=last_period,
+                last_period=latest_period,
                 overdue=is_overdue(
-                    today, phase=phase, baseline_start=p.baseline_start, last_period=last_period
+                    today, phase=phase, baseline_start=p.baseline_start, last_period=latest_period
                 ),
                 baseline_start=p.baseline_start,
                 intervention_start=p.intervention_start,
