@@ -314,3 +314,14 @@ def test_only_the_open_tab_is_built(world):
     analysis = open_page(PILOT_PAGE, pilot="netwerk-noord", tab="Analyse")
     assert analysis.get("plotly_chart")
     assert not any("**Als we**" in m.value for m in analysis.markdown)  # set-up is not built
+
+
+def test_the_timeline_asks_for_a_filter_when_too_many_pilots_are_shown(world, monkeypatch):
+    from tracker.ui import portfolio_view
+
+    monkeypatch.setattr(portfolio_view, "TIMELINE_MAX_PILOTS", 1)
+    at = open_page()
+    assert len(at.get("plotly_chart")) == 1  # verdicts by domain only
+    assert any("hoogstens 1 pilots" in c.value for c in at.caption)
+    at.multiselect(key="gemeente").set_value(["Utrecht"]).run()
+    assert len(at.get("plotly_chart")) == 2

@@ -20,6 +20,8 @@ from tracker.services.portfolio import (
 )
 from tracker.ui.data import read
 
+TIMELINE_MAX_PILOTS = 60
+
 VERDICT_ORDER = (
     "supported",
     "partly_supported",
@@ -66,6 +68,12 @@ register(
             "pilot runs. Ask the owner to enter the new figures.",
         },
         "ui.portfolio.charts": {"nl": "Portefeuille in beeld", "en": "Portfolio at a glance"},
+        "ui.portfolio.timeline_too_many": {
+            "nl": "De tijdlijn verschijnt bij hoogstens {n} pilots; kies hierboven een gemeente, "
+            "domein, status of strategie.",
+            "en": "The timeline appears for at most {n} pilots; choose a municipality, domain, "
+            "status or strategy above.",
+        },
         "ui.phase.preparation": {"nl": "voorbereiding", "en": "preparation"},
         "ui.phase.baseline": {"nl": "nulmeting", "en": "baseline"},
         "ui.phase.intervention": {"nl": "interventie", "en": "intervention"},
@@ -194,10 +202,14 @@ def portfolio_section(lang: str) -> None:
     with left:
         st.plotly_chart(charts.verdicts_by_domain(verdict_mix_by_domain(rows), lang=lang))
     with right:
-        timeline = [
-            charts.TimelineRow(
-                r.title, r.baseline_start, r.intervention_start, r.evaluation_end, r.status
-            )
-            for r in rows
-        ]
-        st.plotly_chart(charts.pilot_timeline(timeline, lang=lang))
+        if len(rows) > TIMELINE_MAX_PILOTS:
+            # A thousand bars are unreadable (and slow to draw): ask for a narrower view.
+            st.caption(t("ui.portfolio.timeline_too_many", lang, n=TIMELINE_MAX_PILOTS))
+        else:
+            timeline = [
+                charts.TimelineRow(
+                    r.title, r.baseline_start, r.intervention_start, r.evaluation_end, r.status
+                )
+                for r in rows
+            ]
+            st.plotly_chart(charts.pilot_timeline(timeline, lang=lang))
