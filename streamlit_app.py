@@ -8,9 +8,11 @@ import streamlit as st
 
 from tracker.i18n import t
 from tracker.ui import language_selector
+from tracker.ui.widgets import accessible_styles
 
 st.set_page_config(page_title="Proeftuin", layout="wide")
 lang = language_selector()
+accessible_styles()
 
 
 def _page(script: str, name: str, url_path: str, icon: str, *, default: bool = False):
