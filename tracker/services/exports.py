@@ -13,23 +13,13 @@ from sqlmodel import Session, col, select
 
 from tracker.io.measurements import VALUE_COLUMNS
 from tracker.models import Measure, Measurement
+from tracker.services.analysis import TIDY_COLUMNS as ANALYSIS_COLUMNS
 from tracker.services.pilots import get_pilot
 
 __all__ = ["TIDY_COLUMNS", "tidy_measurements", "tidy_measurements_csv"]
 
-TIDY_COLUMNS = (
-    "pilot",
-    "measure",
-    "period",
-    "area",
-    "group",
-    "value",
-    "numerator",
-    "denominator",
-    "count",
-    "exposure",
-    "source",
-)
+# The analysis' tidy shape, with the pilot in front and each row's source behind.
+TIDY_COLUMNS = ("pilot", *ANALYSIS_COLUMNS, "source")
 _SORT = ["measure", "period", "group", "area"]
 
 

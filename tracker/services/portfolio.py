@@ -2,8 +2,8 @@
 
 Built for a thousand pilots with millions of measurements: three queries (pilots with their
 owners, latest period and last data entry, each an index seek per pilot; hypotheses per
-pilot; stored verdicts per pilot and verdict), whatever the number of pilots. It reads the verdicts that
-``tracker.services.verdicts`` stored and runs no analysis.
+pilot; stored verdicts per pilot and verdict), whatever the number of pilots. It reads the
+verdicts that ``tracker.services.verdicts`` stored and runs no analysis.
 """
 
 from __future__ import annotations
