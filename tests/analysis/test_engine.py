@@ -212,3 +212,14 @@ def test_any_input_gives_a_result_or_a_reasoned_insufficient_data(
     assert result.verdict in VERDICTS
     if result.verdict == "insufficient_data":
         assert result.verdict_reason_nl and result.verdict_reason_en
+
+
+def test_the_property_tests_falsifying_example_gives_insufficient_data():
+    # n=3, kind=count, design=auto, months [0, 0, -1], a count of 2^64 in the second row.
+    periods = [pd.Timestamp(START) + pd.DateOffset(months=m) for m in (0, 0, -1)]
+    frame = pd.DataFrame(
+        {"period": periods, "count": [1.0, 2.0**64, 1.0], "exposure": 1000.0, "group": "pilot"}
+    )
+    result = analyze(frame, AnalysisSpec(intervention=START, kind="count", min_effect=1))
+    assert result.verdict == "insufficient_data"
+    assert result.details["reason_code"] == "invalid_counts"

@@ -392,3 +392,12 @@ def test_property_rate_interval_contains_estimate_or_insufficient(cb, eb, ca, ea
     except InsufficientData:
         return
     _assert_contains(result)
+
+
+def test_an_implausibly_large_count_is_refused_with_a_reason():
+    # Found by the engine's property test: 2^64 passed every check and then broke scipy's
+    # exact interval, which needs machine integers.
+    with pytest.raises(InsufficientData) as info:
+        prepost_rate(1.0, 1000.0, 2.0**64, 1000.0)
+    assert info.value.code == "invalid_counts"
+    assert "onwaarschijnlijk groot" in info.value.message_nl

@@ -44,6 +44,7 @@ _MIN_EXPECTED_CELL = 5.0
 # Beyond this the exposures are in different units, not different periods (and the exact
 # binomial test would under/overflow).
 _MAX_EXPOSURE_RATIO = 1e9
+_MAX_COUNT = 2.0**53
 
 
 @dataclass(frozen=True)
@@ -579,6 +580,13 @@ def _check_count(c: float, period_nl: str, period_en: str) -> None:
         raise _invalid_counts(
             f"aantal {c} ({period_nl}) moet een heel getal ≥ 0 zijn.",
             f"count {c} ({period_en}) must be a whole number ≥ 0.",
+        )
+    if c > _MAX_COUNT:
+        # Beyond 2^53 a float no longer holds every whole number, and the exact tests need
+        # machine integers: such a count is a data error, not a municipality's tally.
+        raise _invalid_counts(
+            f"aantal {c:g} ({period_nl}) is onwaarschijnlijk groot; controleer de gegevens.",
+            f"count {c:g} ({period_en}) is implausibly large; check the data.",
         )
 
 
