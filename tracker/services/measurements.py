@@ -422,8 +422,9 @@ def _text_column(frame: pd.DataFrame, name: str, default: str) -> np.ndarray:
     if isinstance(column.dtype, pd.CategoricalDtype):
         texts = [str(c) or default for c in column.cat.categories] + [default]
         return np.array(texts, dtype=object)[column.cat.codes.to_numpy()]
-    values = column.astype(object).to_numpy()
-    values[pd.isna(values) | (values == "")] = default
+    values = column.astype(object).to_numpy(copy=True)  # pandas 3 may hand out a read-only view
+    values[pd.isna(values)] = default  # first: pd.NA (dtype "string") cannot be compared
+    values[values == ""] = default
     return values
 
 
