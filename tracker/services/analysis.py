@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlmodel import Session, col, select
@@ -32,6 +32,10 @@ class HypothesisAnalysis:
     measure: str
     is_primary: bool
     result: AnalysisResult
+    # All of the pilot's measurements of the measure (tidy shape, before any comparison-area
+    # selection), so that a caller that also charts them need not read them again.
+    data: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    measure_id: int | None = None
 
 
 def measurement_frame(session: Session, pilot_id: int, measure_id: int) -> pd.DataFrame:
@@ -76,8 +80,8 @@ def analyze_pilot(session: Session, pilot_id: int) -> list[HypothesisAnalysis]:
         values = effective_values(session, hypothesis)
         measure = session.get(Measure, hypothesis.measure_id)
         assert measure is not None  # foreign key
-        frame = measurement_frame(session, pilot_id, hypothesis.measure_id)
-        frame = _comparison_areas(frame, str(values["comparison_group"] or ""))
+        data = measurement_frame(session, pilot_id, hypothesis.measure_id)
+        frame = _comparison_areas(data, str(values["comparison_group"] or ""))
         spec = AnalysisSpec(
             intervention=pilot.intervention_start,
             kind=str(measure.kind),
@@ -91,9 +95,9 @@ def analyze_pilot(session: Session, pilot_id: int) -> list[HypothesisAnalysis]:
             registered_late=bool(hypothesis.registered_late),
         )
         items.append((frame, spec, bool(values["is_primary"])))
-        meta.append((hypothesis.code, measure.code, bool(values["is_primary"])))
+        meta.append((hypothesis.code, measure.code, bool(values["is_primary"]), data, measure.id))
     results = analyze_many(items)
     return [
-        HypothesisAnalysis(code, measure, primary, result)
-        for (code, measure, primary), result in zip(meta, results, strict=True)
+        HypothesisAnalysis(code, measure, primary, result, data, measure_id)
+        for (code, measure, primary, data, measure_id), result in zip(meta, results, strict=True)
     ]

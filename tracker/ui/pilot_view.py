@@ -27,7 +27,7 @@ from tracker.models import (
 )
 from tracker.services import hypotheses as hyp
 from tracker.services import journal
-from tracker.services.analysis import HypothesisAnalysis, analyze_pilot, measurement_frame
+from tracker.services.analysis import HypothesisAnalysis, analyze_pilot
 from tracker.services.measurement_entry import (
     measurement_grid,
     save_measurement,
@@ -670,13 +670,10 @@ def chart_series(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
 def _analysis_data(
     session: Session, pilot: Pilot
 ) -> list[tuple[HypothesisAnalysis, Measure, pd.DataFrame]]:
-    analyses = analyze_pilot(session, pilot.id)
-    by_code = {h.code: h for h in hyp.list_hypotheses(session, pilot.id)}
     out = []
-    for a in analyses:
-        measure = session.get(Measure, by_code[a.code].measure_id)
-        frame = measurement_frame(session, pilot.id, measure.id)
-        out.append((a, measure, chart_series(frame, str(measure.kind))))
+    for a in analyze_pilot(session, pilot.id):
+        measure = session.get(Measure, a.measure_id)  # already in the session: no query
+        out.append((a, measure, chart_series(a.data, str(measure.kind))))
     return out
 
 
