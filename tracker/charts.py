@@ -38,6 +38,7 @@ __all__ = [
     "forest_plot",
     "format_date",
     "format_number",
+    "period_series",
     "pilot_timeline",
     "series_chart",
     "verdicts_by_domain",
@@ -1023,6 +1024,22 @@ def _forest_hover(row: ForestRow, lang: str) -> str:
         parts.append(f"δ = {_effect_text(abs(lines[0]), row.relative, lang)}")
     parts.append(_label(VERDICT_LABELS, row.verdict, lang))
     return "<br>".join(parts)
+
+
+def period_series(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """One value per period and group, as the chart shows it (mean, or pooled ratio)."""
+    if frame.empty:
+        return pd.DataFrame(columns=["period", "group", "value"])
+    grouped = frame.groupby(["period", "group"], sort=True)
+    if kind == "continuous":
+        out = grouped["value"].mean()
+    elif kind == "proportion":
+        sums = grouped[["numerator", "denominator"]].sum()
+        out = sums["numerator"] / sums["denominator"]
+    else:
+        sums = grouped[["count", "exposure"]].sum()
+        out = sums["count"] / sums["exposure"]
+    return out.rename("value").reset_index()
 
 
 # --- verdicts per domain -------------------------------------------------------------------

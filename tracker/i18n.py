@@ -22,6 +22,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "entity.measurement": {"nl": "meting", "en": "measurement"},
     "entity.intervention": {"nl": "interventie", "en": "intervention"},
     "entity.observation": {"nl": "logboek-notitie", "en": "observation"},
+    "entity.report": {"nl": "gepubliceerd lessenrapport", "en": "published lessons report"},
+    "entity.report_draft": {"nl": "concept van het lessenrapport", "en": "lessons report draft"},
     # --- command line
     "cli.error": {"nl": "Fout", "en": "Error"},
     "cli.analyze.usage": {
@@ -136,6 +138,29 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.not_locked": {
         "nl": "hypothese {value} is nog niet vastgelegd; pas hem gewoon aan",
         "en": "hypothesis {value} is not registered yet; edit it directly",
+    },
+    "error.report_condition": {
+        "nl": "onbekende voorwaarde '{value}'",
+        "en": "unknown condition '{value}'",
+    },
+    "error.report_assessment": {
+        "nl": "onbekend oordeel '{value}'; kies aanwezig, deels of afwezig",
+        "en": "unknown assessment '{value}'; choose present, partly or absent",
+    },
+    "error.report_obstacle": {
+        "nl": "onbekend obstakel '{value}'",
+        "en": "unknown obstacle '{value}'",
+    },
+    "error.report_recommendation": {
+        "nl": "onbekende aanbeveling '{value}'; kies opschalen, bijstellen, stoppen of "
+        "doorgaan_met_meten",
+        "en": "unknown recommendation '{value}'; choose opschalen, bijstellen, stoppen or "
+        "doorgaan_met_meten",
+    },
+    "error.report_reason": {
+        "nl": "wie afwijkt van de voorgestelde aanbeveling, geeft een reden (minstens 10 tekens)",
+        "en": "departing from the proposed recommendation needs a reason (at least 10 "
+        "characters)",
     },
     "error.same_value": {
         "nl": "de nieuwe waarde is gelijk aan de huidige",

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import field_validator, model_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import JSON, Column, Index, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, MetaData, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from tracker.codes import AREA_CODE, GM_CODE, MEASURE_CODE, SLUG
@@ -407,15 +407,37 @@ class Observation(ObservationBase, table=True):
 
 # --------------------------------------------------------------------------- report, audit
 class Report(SQLModel, table=True):
-    """A published lessons-learned report: frozen content and its hash (used by a later issue)."""
+    """A published lessons-learned report: version ``number`` of the pilot's report, frozen.
+
+    ``content`` is the canonical JSON of ``tracker.reports.model.ReportModel`` (the facts and
+    numbers, the officer's texts, the recommendation); ``content_hash`` its SHA-256. Published
+    rows are never updated: a new publication is a new row with the next number.
+    """
+
+    __table_args__ = (UniqueConstraint("pilot_id", "number", name="uq_report_pilot_number"),)
 
     id: int | None = Field(default=None, primary_key=True)
     pilot_id: int = Field(foreign_key="pilot.id", index=True)
+    number: int = Field(default=1, description="1, 2, … per pilot")
     language: str = Field(default="nl", max_length=5)
-    content: str
+    content: str = Field(sa_type=Text)
     content_hash: str = Field(max_length=64)
     published_by: str = Field(max_length=320)
     published_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportDraft(SQLModel, table=True):
+    """What the officer wrote for the next publication (``tracker.reports.model.ReportDraft`` as
+    JSON), one row per pilot, versioned so that two editors cannot overwrite each other."""
+
+    __tablename__ = "report_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id", unique=True)
+    content: str = Field(sa_type=Text)
+    version: int = 1
+    updated_by: str = Field(default="", max_length=320)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class AuditEvent(SQLModel, table=True):

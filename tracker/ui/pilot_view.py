@@ -651,29 +651,13 @@ def journal_tab(pilot: Pilot, lang: str) -> None:
 
 
 # ------------------------------------------------------------------------------- analysis tab
-def chart_series(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """One value per period and group, as the chart shows it (mean, or pooled ratio)."""
-    if frame.empty:
-        return pd.DataFrame(columns=["period", "group", "value"])
-    grouped = frame.groupby(["period", "group"], sort=True)
-    if kind == "continuous":
-        out = grouped["value"].mean()
-    elif kind == "proportion":
-        sums = grouped[["numerator", "denominator"]].sum()
-        out = sums["numerator"] / sums["denominator"]
-    else:
-        sums = grouped[["count", "exposure"]].sum()
-        out = sums["count"] / sums["exposure"]
-    return out.rename("value").reset_index()
-
-
 def _analysis_data(
     session: Session, pilot: Pilot
 ) -> list[tuple[HypothesisAnalysis, Measure, pd.DataFrame]]:
     out = []
     for a in analyze_pilot(session, pilot.id):
         measure = session.get(Measure, a.measure_id)  # already in the session: no query
-        out.append((a, measure, chart_series(a.data, str(measure.kind))))
+        out.append((a, measure, charts.period_series(a.data, str(measure.kind))))
     return out
 
 
