@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a plain script from anywhere
@@ -50,6 +51,7 @@ from tracker.services.demo import (  # noqa: E402
     DEMO_USERS,
     EXPERIMENTS_DIR,
 )
+from tracker.services.measurements import store_measurement_frame  # noqa: E402
 
 SEED = 2015
 OWNER = DEMO_USERS[0][0]  # the demo policy officer
@@ -163,6 +165,18 @@ CODEBOOK: dict[str, dict[str, str]] = {
         "kind": "proportion",
         "better_direction": "higher",
         "source": "eigen registratie wijkteam",
+    },
+    "ziekteverzuim_wijkteam": {
+        "name": "Ziekteverzuim in het wijkteam",
+        "definition": (
+            "Teller: ziektedagen van de medewerkers van het wijkteam in de maand. Noemer: "
+            "contractdagen van die medewerkers in de maand. Zonder hypothese bijgehouden om de "
+            "werkdruk te volgen."
+        ),
+        "unit": "aandeel dagen",
+        "kind": "proportion",
+        "better_direction": "lower",
+        "source": "eigen registratie wijkteam (personeelsadministratie)",
     },
     "ervaren_sociale_samenhang": {
         "name": "Ervaren sociale samenhang in de buurt",
@@ -649,6 +663,15 @@ APELDOORN = DemoPilot(
             effect=0.15,
             ramp=5,
         ),
+        # No hypothesis: followed for the workload. It rises in the pilot area (the journal's
+        # unforeseen effect), so the lessons report lists it as an exploratory finding.
+        Series(
+            "ziekteverzuim_wijkteam",
+            base={"WK020004": 0.04, "WK020002": 0.04},
+            size={"WK020004": 420, "WK020002": 400},
+            effect=0.035,
+            ramp=4,
+        ),
     ],
     interventions=[
         act(
@@ -1112,8 +1135,8 @@ def build_pilot(session: Any, pilot: DemoPilot) -> int:
     organisations.get_or_create_user(
         session, organisation_id=org.id, email=OWNER, display_name="Demo", actor=actor
     )
-    for h in pilot.hypotheses + pilot.late_hypotheses:
-        code = h["measure_code"]
+    codes = [h["measure_code"] for h in pilot.hypotheses + pilot.late_hypotheses]
+    for code in dict.fromkeys(codes + [series.measure for series in pilot.series]):
         measures.ensure_measure(session, {"code": code} | CODEBOOK[code], actor=actor)
     row = pilots.create_pilot(
         session, pilot.definition | {"owner_email": OWNER}, organisation_id=org.id, actor=actor
@@ -1164,12 +1187,22 @@ def generate(root: Path = ROOT) -> list[Path]:
                 slug = pilot.definition["slug"]
                 data = f"{DEMO_DATA_DIR}/{slug}.csv"
                 pilot_id = build_pilot(session, pilot)
+                rows = measurement_rows(pilot, rng)
+                # Stored before the export, so that the pilot file lists the codebook entry of
+                # every measure with data (also those without a hypothesis).
+                store_measurement_frame(
+                    session,
+                    pilot_id,
+                    pd.read_csv(io.StringIO(csv_text(rows)), dtype={"area": str}),
+                    source=CSV_SOURCE,
+                    actor=OWNER,
+                )
                 text = pilot_files.export_toml(session, pilot_id, data=data, comment=DEMO_COMMENT)
                 toml_path = root / EXPERIMENTS_DIR / f"{slug}.toml"
                 toml_path.write_bytes(text.encode("utf-8"))
                 pilot_file.read(toml_path)  # what we wrote must read back
                 csv_path = root / data
-                csv_path.write_bytes(csv_text(measurement_rows(pilot, rng)).encode("utf-8"))
+                csv_path.write_bytes(csv_text(rows).encode("utf-8"))
                 written += [toml_path, csv_path]
         engine.dispose()
     return written

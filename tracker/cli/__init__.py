@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tracker.cli import analyze, db, demo, measurements, pilots
+from tracker.cli import analyze, db, demo, measurements, pilots, report
 
 app = typer.Typer(
     help="Proeftuin: beleidsexperimenten vastleggen, meten, toetsen en leren.",
@@ -18,3 +18,4 @@ app.add_typer(pilots.app, name="pilots")
 app.add_typer(demo.app, name="demo")
 app.add_typer(measurements.app, name="measurements")
 app.command("analyze")(analyze.analyze_command)
+app.command("report")(report.report_command)

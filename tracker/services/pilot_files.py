@@ -16,7 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tracker.errors import FieldError, ValidationError, field_error
 from tracker.i18n import MESSAGES as i18n_messages
@@ -28,6 +28,7 @@ from tracker.models import (
     Hypothesis,
     HypothesisUpdate,
     Measure,
+    Measurement,
     Organisation,
     Role,
     User,
@@ -123,12 +124,17 @@ def export_pilot(session: Session, pilot_id: int, *, data: str | None = None) ->
     owner = session.get(User, pilot.owner_id) if pilot.owner_id is not None else None
 
     hyps = hypotheses.list_hypotheses(session, pilot_id)
+    # The codebook entries of the hypotheses and of every measure the pilot has data on (a
+    # measure followed without a hypothesis must come along, or its data cannot be loaded).
+    measured = session.exec(
+        select(Measurement.measure_id).where(Measurement.pilot_id == pilot_id).distinct()
+    ).all()
     used: dict[int, Measure] = {}
-    for h in hyps:
-        if h.measure_id not in used:
-            measure = session.get(Measure, h.measure_id)
+    for measure_id in [h.measure_id for h in hyps] + sorted(measured):
+        if measure_id not in used:
+            measure = session.get(Measure, measure_id)
             assert measure is not None
-            used[h.measure_id] = measure
+            used[measure_id] = measure
     hyp_entries = []
     for h in hyps:
         amendments = tuple(
