@@ -463,6 +463,11 @@ def _effect(result: dict[str, Any], key: str, lang: str) -> str:
     return format_signed(value, lang)
 
 
+def _p(value: float, lang: str) -> str:
+    """p-values below 0.001 as "< 0,001": more digits there mean nothing to a reader."""
+    return f"< {format_number(0.001, lang)}" if value < 0.001 else format_number(value, lang)
+
+
 def _level(result: dict[str, Any]) -> int:
     return 100 - round(100 * float(result.get("alpha") or 0.05))
 
@@ -619,9 +624,9 @@ def _numbers_table(o: Outcome, lang: str) -> Table:
     if r.get("prob_meaningful") is not None:
         rows.append((t("report.row.prob", lang), format_percent(r["prob_meaningful"], lang, False)))
     if r.get("p_value") is not None:
-        rows.append((t("report.row.p", lang), format_number(r["p_value"], lang)))
+        rows.append((t("report.row.p", lang), _p(r["p_value"], lang)))
     if r.get("p_adjusted") is not None:
-        rows.append((t("report.row.p_holm", lang), format_number(r["p_adjusted"], lang)))
+        rows.append((t("report.row.p_holm", lang), _p(r["p_adjusted"], lang)))
     rows += [
         (t("report.row.design", lang), _design(r, lang)),
         (t("report.row.why_design", lang), _reason(r, "design_reason", lang) or "–"),
