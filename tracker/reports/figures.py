@@ -13,7 +13,9 @@ file, fixed SVG ids), so publishing the same report twice gives the same files.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import io
 import itertools
 import math
@@ -56,8 +58,13 @@ _WRAP = 90  # characters per line in the intervention list
 _DRAW_LOCK = threading.Lock()
 
 
+@functools.lru_cache(maxsize=32)
 def chart_png(chart: ReportChart, *, dpi: int = 150) -> bytes:
-    """The chart as a PNG, about 16 × 8 cm; the same bytes for the same chart and dpi."""
+    """The chart as a PNG, about 16 × 8 cm; the same bytes for the same chart and dpi.
+
+    Cached (a chart takes about 0.2 s): the same report is often rendered in several formats
+    in a row, and the charts are frozen dataclasses, so equal charts give equal images.
+    """
     figure = _build(chart)
     buffer = io.BytesIO()
     with _DRAW_LOCK:
@@ -65,11 +72,13 @@ def chart_png(chart: ReportChart, *, dpi: int = 150) -> bytes:
     return buffer.getvalue()
 
 
+@functools.lru_cache(maxsize=32)
 def chart_svg(chart: ReportChart) -> str:
     """The chart as a standalone SVG document with a ``<title>`` (the alt text); reproducible.
 
     Text is drawn as paths (matplotlib's default), so the picture does not depend on the fonts
     of the reader's machine; the words are kept in the SVG as comments and in the title.
+    Cached like :func:`chart_png`.
     """
     figure = _build(chart)
     buffer = io.StringIO()
@@ -131,9 +140,13 @@ def _build(chart: ReportChart) -> Figure:
             marker=_MARKERS[index % len(_MARKERS)] if markers else "none",
             markersize=3.5,
         )
-    for day, _title in chart.interventions:
-        # Invisible, so the x range includes every intervention.
-        ax.plot([_date(day)], [math.nan], linestyle="none")
+    # The x range also covers every intervention and the start of the intervention period.
+    days = [_date(day) for day, _title in chart.interventions]
+    with contextlib.suppress(ValueError):
+        days.append(_date(chart.intervention_start))
+    if days:
+        ax.update_datalim([(mdates.date2num(day), 0.0) for day in days], updatey=False)
+        ax.autoscale_view()
 
     _style_axes(ax, chart, lang)
     low, high = ax.get_xlim()

@@ -39,7 +39,7 @@ caption { text-align: left; font-weight: bold; padding-bottom: 0.3em; }
 th, td { border: 1px solid #bbb; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
 th { background: #eee; }
 figure { margin: 1.5em 0; }
-figure svg { max-width: 100%; height: auto; }
+figure svg { width: 100%; height: auto; }
 figcaption { font-size: 0.95em; color: #333; margin-top: 0.3em; }
 footer { margin-top: 3em; padding-top: 0.5em; border-top: 1px solid #ccc; font-size: 0.9em;
   color: #444; overflow-wrap: anywhere; }
@@ -133,9 +133,11 @@ def _inline_svg(svg: str, label: str, prefix: str) -> str:
     """The SVG element alone, labelled as one image, with ids unique in the page.
 
     matplotlib gives every chart the same glyph and clip-path ids; two charts in one page would
-    then share ids, which is invalid HTML, so each chart's ids get the figure's own prefix.
+    then share ids, which is invalid HTML, so each chart's ids get the figure's own prefix. The
+    RDF metadata (a "made with matplotlib" note) is dropped.
     """
     svg = svg[svg.find("<svg") :]
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.DOTALL)
     prefix = re.sub(r"[^A-Za-z0-9_-]", "_", prefix)
     svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
     svg = re.sub(r'(xlink:href|href)="#([^"]+)"', rf'\1="#{prefix}-\2"', svg)
