@@ -4,7 +4,7 @@ import streamlit as st
 
 from tracker.i18n import t
 from tracker.services.pilots import find_pilot_by_slug, pilot_titles
-from tracker.ui import current_language, read
+from tracker.ui import current_language, lessons_view, read
 from tracker.ui import pilot_view as view
 
 lang = current_language()
@@ -37,7 +37,7 @@ render = {
     "interventions": lambda: view.interventions_tab(pilot, lang),
     "journal": lambda: view.journal_tab(pilot, lang),
     "analysis": lambda: view.analysis_tab(pilot, lang),
-    "lessons": lambda: view.lessons_tab(lang),
+    "lessons": lambda: lessons_view.lessons_tab(pilot, lang),
 }
 for name, tab in zip(view.TABS, tabs, strict=True):
     # Only the open tab is built: the others would cost their queries and analyses for nothing.

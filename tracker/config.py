@@ -33,8 +33,8 @@ class Settings:
     language: str = _setting("nl", "Default interface language: nl (Dutch) or en (English).")
     actor: str = _setting(
         "",
-        "Name recorded as 'who' in the audit trail for CLI writes. Default: the login name "
-        "of the operating-system user.",
+        "Name recorded as 'who' in the audit trail (and on published reports) for writes. "
+        "Default: the login name of the operating-system user in the CLI, 'app' in the app.",
     )
     import_max_bytes: str = _setting(
         str(200 * 1024 * 1024),

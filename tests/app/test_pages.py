@@ -239,6 +239,75 @@ def test_pilot_page_in_english(world):
     assert any("**If we**" in m.value for m in at.markdown)
 
 
+# --- lessons ---------------------------------------------------------------------------------
+
+
+def test_lessons_tab_shows_the_report_and_offers_every_format(world):
+    at = open_page(PILOT_PAGE, pilot="netwerk-noord", tab="Lessen")
+    text = " ".join(m.value for m in at.markdown)
+    for heading in ("1. Wat we verwachtten", "3. Wat er gebeurde", "8. Aanbeveling"):
+        assert heading in text
+    assert "H1 · Eén-op-één-contacten per maand: ondersteund" in text
+    assert len(at.get("image")) == 1  # the H1 chart
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["PDF", "Word (DOCX)", "Webpagina (HTML)", "Markdown"]
+    assert at.selectbox(key="lessons-version").value == 0  # the draft: nothing published
+
+
+def test_lessons_override_needs_a_reason_then_publishing_freezes_a_version(world, engine):
+    from tracker.models import Report, ReportDraft
+
+    at = open_page(PILOT_PAGE, pilot="netwerk-noord", tab="Lessen")
+    proposed = at.radio(key="lessons-f-rec").value
+    other = "stoppen" if proposed != "stoppen" else "opschalen"
+    at.radio(key="lessons-f-rec").set_value(other)
+    at.button(key="lessons-save").click().run()
+    assert "recommendation_reason" in " ".join(e.value for e in at.error)
+    with session_scope(engine) as session:
+        assert session.exec(select(ReportDraft)).first() is None  # nothing saved
+
+    at.text_area(key="lessons-f-reason").input("De wethouder wil eerst een tweede wijk.")
+    at.checkbox(key="lessons-f-obst-geen_mandaat").check()
+    at.button(key="lessons-save").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert "Concept opgeslagen." in [s.value for s in at.success]
+    text = " ".join(m.value for m in at.markdown)
+    assert "De beleidsmedewerker wijkt af van het voorstel" in text
+    assert "Geen mandaat voor generalisten" in text
+
+    at.button(key="lessons-publish").click().run()
+    assert not at.exception and not at.error
+    assert "Versie 1 is gepubliceerd." in [s.value for s in at.success]
+    assert at.selectbox(key="lessons-version").value == 1
+    with session_scope(engine) as session:
+        [row] = session.exec(select(Report)).all()
+    assert (row.number, row.published_by) == (1, "app")  # TRACKER_ACTOR unset: "app"
+    assert row.content_hash in " ".join(i.value for i in at.info)
+    assert not at.get("text_area")  # a published version is read, not edited
+
+
+def test_a_stale_draft_save_is_refused_and_keeps_the_newer_draft(world, engine):
+    from tracker.reports.model import Narrative
+    from tracker.reports.model import ReportDraft as Draft
+    from tracker.services.reports import get_draft, save_draft
+
+    at = open_page(PILOT_PAGE, pilot="netwerk-noord", tab="Lessen")
+    with session_scope(engine) as session:  # someone else saves first
+        save_draft(
+            session,
+            world["noord"],
+            Draft(narrative=Narrative(summary="Van een collega")),
+            expected_version=0,
+            actor="collega@example.org",
+        )
+    at.text_area(key="lessons-f-summary").input("Van mij")
+    at.button(key="lessons-save").click().run()
+    assert at.error  # the conflict is shown
+    with session_scope(engine) as session:
+        draft, version = get_draft(session, world["noord"])
+    assert (draft.narrative.summary, version) == ("Van een collega", 1)
+
+
 # --- new pilot -------------------------------------------------------------------------------
 
 

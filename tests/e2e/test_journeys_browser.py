@@ -413,7 +413,11 @@ PILOT_KEYS = [
     "ui.a.method",
     "ui.a.forest",
     "ui.a.numbers",
-    "ui.lessons.later",
+    "ui.l.version",
+    "ui.l.download",
+    "ui.l.edit",
+    "ui.l.publish",
+    "report.s.",
 ]
 NEW_PILOT_KEYS = [
     "ui.nav.",

@@ -65,9 +65,14 @@ def read(query: Callable[[Session], T]) -> T:
         return query(session)
 
 
+APP_ACTOR = "app"
+
+
 def actor() -> str:
-    """Who is writing: the configured actor until accounts exist (the accounts issue)."""
-    return load_settings().actor
+    """Who is writing: the configured actor (TRACKER_ACTOR) until accounts exist (the accounts
+    issue); "app" when none is set, so that an audit event or a published report never has
+    an empty "who"."""
+    return load_settings().actor or APP_ACTOR
 
 
 def write(action: Callable[[Session], T]) -> T | None:

@@ -237,12 +237,6 @@ register(
             "nl": "Nog geen hypothesen om te toetsen.",
             "en": "No hypotheses to test yet.",
         },
-        "ui.lessons.later": {
-            "nl": "Hier komt het lessenrapport: wat we verwachtten, wat er gebeurde, waarom, wat "
-            "niemand voorzag en wat we nu doen. Dit onderdeel wordt nog gebouwd.",
-            "en": "The lessons report will come here: what we expected, what happened, why, what "
-            "nobody foresaw and what we do next. This part is still being built.",
-        },
         "ui.dir.increase": {"nl": "stijging", "en": "increase"},
         "ui.dir.decrease": {"nl": "daling", "en": "decrease"},
         "ui.dir.no_change": {"nl": "geen verandering", "en": "no change"},
@@ -718,7 +712,3 @@ def analysis_tab(pilot: Pilot, lang: str) -> None:
                     for w in result.warnings:
                         st.markdown(f"- {w.message_en if lang == 'en' else w.message_nl}")
                 st.json({k: v for k, v in details.items() if k != "details"}, expanded=False)
-
-
-def lessons_tab(lang: str) -> None:
-    st.info(t("ui.lessons.later", lang), icon=":material/construction:")
