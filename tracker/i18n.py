@@ -159,8 +159,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "error.report_reason": {
         "nl": "wie afwijkt van de voorgestelde aanbeveling, geeft een reden (minstens 10 tekens)",
-        "en": "departing from the proposed recommendation needs a reason (at least 10 "
-        "characters)",
+        "en": "departing from the proposed recommendation needs a reason (at least 10 characters)",
     },
     "error.same_value": {
         "nl": "de nieuwe waarde is gelijk aan de huidige",
