@@ -256,6 +256,65 @@ def test_manager_filters_by_municipality_and_opens_a_shared_link(page, app_url, 
     shoot(shared, "journey-manager-3-shared-link")
 
 
+# --- 4. officer: lessons → override with a reason → publish → PDF -----------------------------
+
+
+def test_officer_edits_the_recommendation_publishes_and_downloads_the_pdf(
+    page, fresh_app_url, tmp_path
+):
+    from pypdf import PdfReader
+
+    main = main_area(page)
+    open_and_wait(page, f"{fresh_app_url}/pilot?pilot={NOORD}&tab=Lessen")
+    _no_exception(page)
+    expect(page.locator('[role="tab"][aria-selected="true"]')).to_have_text("Lessen")
+    expect(
+        main.get_by_role("heading", name="Lessen uit de pilot: Netwerkbijeenkomsten Noord")
+    ).to_be_visible()
+    for heading in ("3. Wat er gebeurde", "8. Aanbeveling"):
+        expect(main.get_by_role("heading", name=heading)).to_be_visible()
+    shoot(page, "journey-lessons-1-draft")
+
+    main.get_by_text("Aanvullen", exact=True).click()
+    wait_quiet(page)
+    options = main.get_by_role("radiogroup")
+    proposed = options.locator("label:has(input:checked)").inner_text().strip()
+    assert proposed in ("opschalen", "bijstellen", "stoppen", "doorgaan met meten"), proposed
+    choice = "bijstellen" if proposed != "bijstellen" else "stoppen"
+    options.get_by_text(choice, exact=True).click()
+    reason = "De wethouder wil de aanpak eerst in een tweede wijk bijsturen."
+    main.get_by_label("Reden (verplicht als u afwijkt van het voorstel)", exact=True).fill(reason)
+    main.get_by_role("button", name="Concept opslaan").click()
+    settle(page)
+    _no_exception(page)
+    expect(main.get_by_text("Concept opgeslagen.")).to_be_visible()
+    expect(
+        main.get_by_text(
+            f"De beleidsmedewerker wijkt af van het voorstel ({proposed})", exact=False
+        )
+    ).to_be_visible()
+    shoot(page, "journey-lessons-2-overridden")
+
+    main.get_by_role("button", name="Publiceren").click()
+    settle(page)
+    _no_exception(page)
+    expect(main.get_by_text("Versie 1 is gepubliceerd.")).to_be_visible()
+    expect(main.get_by_text(re.compile(r"^Deze versie is bevroren"))).to_be_visible()
+    shoot(page, "journey-lessons-3-published")
+
+    with page.expect_download() as caught:
+        main.get_by_role("button", name="PDF").click()
+    download = caught.value
+    assert download.suggested_filename == f"lessen-{NOORD}-v1.pdf"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF")
+    text = squash(" ".join(p.extract_text() for p in PdfReader(saved).pages))
+    assert "8. Aanbeveling" in text
+    assert f"Besluit: {choice}." in text and reason in text
+    assert "Gepubliceerde versie 1" in text
+
+
 # --- 3. language: every fixed label in English ----------------------------------------------
 
 # The pages' fixed texts: headings, tabs, buttons, expanders, widget labels, table headers

@@ -189,6 +189,10 @@ register(
             "nl": "Vooraf als betekenisvol vastgelegd",
             "en": "Registered as meaningful",
         },
+        "report.delta.converted": {
+            "nl": "{delta} ({pct} van het niveau vóór de start)",
+            "en": "{delta} ({pct} of the level before the start)",
+        },
         "report.row.prob": {
             "nl": "Kans op een verbetering van minstens die grootte",
             "en": "Probability of an improvement at least that large",
@@ -597,7 +601,7 @@ def _did(model: ReportModel, lang: str) -> list[Block]:
 INTERVENTION_STATUS = ("delivered", "planned", "cancelled")
 
 
-def _numbers_table(o: Outcome, lang: str) -> Table:
+def _numbers_table(o: Outcome, lang: str, hypothesis: HypothesisFacts | None = None) -> Table:
     r = o.result
     rows: list[tuple[str, str]] = [
         (t("report.row.baseline", lang), format_number(r.get("baseline"), lang)),
@@ -620,6 +624,14 @@ def _numbers_table(o: Outcome, lang: str) -> Table:
             if r.get("estimate_is_relative")
             else format_number(delta, lang)
         )
+        if (
+            hypothesis is not None
+            and hypothesis.min_effect_type == "relative"
+            and not r.get("estimate_is_relative")
+        ):
+            # A relative δ tested on an absolute scale: say where the number comes from.
+            pct = format_percent(hypothesis.min_effect / 100, lang, signed=False)
+            shown = t("report.delta.converted", lang, delta=shown, pct=pct)
         rows.append((t("report.row.delta", lang), shown))
     if r.get("prob_meaningful") is not None:
         rows.append((t("report.row.prob", lang), format_percent(r["prob_meaningful"], lang, False)))
@@ -692,11 +704,12 @@ def _happened(model: ReportModel, lang: str) -> list[Block]:
     blocks: list[Block] = [Heading(t("report.s.happened", lang), 2)]
     if not model.outcomes:
         return [*blocks, Paragraph(t("report.happened.none", lang))]
+    hypotheses = {h.code: h for h in model.hypotheses}
     for o in model.outcomes:
         blocks.append(Heading(f"{o.code} · {o.measure_name}: {_verdict(o.verdict, lang)}", 3))
         summary = o.result_object().summary(lang)
         blocks.append(Paragraph(f"{o.measure_name}: {_lower_first(summary)}"))
-        blocks.append(_numbers_table(o, lang))
+        blocks.append(_numbers_table(o, lang, hypotheses.get(o.code)))
         blocks.append(
             Figure(
                 _chart(o, model, lang),
