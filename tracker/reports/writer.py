@@ -111,6 +111,10 @@ register(
             "nl": "Er zijn geen hypothesen vastgelegd.",
             "en": "No hypotheses were registered.",
         },
+        "report.expected.statement": {
+            "nl": "Zoals vastgelegd: “{text}”",
+            "en": "As registered: “{text}”",
+        },
         "report.expected.expect": {
             "nl": "Verwacht: {what} ({kind}).",
             "en": "Expected: {what} ({kind}).",
@@ -535,7 +539,9 @@ def _expected(model: ReportModel, lang: str) -> list[Block]:
     )
     for h in model.hypotheses:
         blocks.append(Heading(f"{h.code} · {h.measure_name}", 3))
-        blocks.append(Paragraph(_sentence(h.if_text, h.then_text, h.because_text)))
+        # The officer's own words, verbatim as registered (in the language they were written).
+        statement = _sentence(h.if_text, h.then_text, h.because_text)
+        blocks.append(Paragraph(t("report.expected.statement", lang, text=statement)))
         kind = t("report.primary" if h.is_primary else "report.secondary", lang)
         items = [t("report.expected.expect", lang, what=_expectation(h, lang), kind=kind)]
         if h.registered_at is None:

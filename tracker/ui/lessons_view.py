@@ -142,7 +142,11 @@ def _preview(doc: Document) -> None:
     for block in doc.blocks:
         if isinstance(block, Figure):
             flush()
-            st.image(chart_png(block.chart), caption=block.caption or block.chart.alt)
+            st.image(
+                chart_png(block.chart),
+                caption=block.caption or block.chart.alt,
+                alt=block.chart.alt,  # what a screen reader says instead of the picture
+            )
         else:
             text.append(block)
     flush()
