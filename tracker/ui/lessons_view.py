@@ -52,6 +52,10 @@ register(
             "nl": "Deze versie is bevroren: latere metingen veranderen haar niet. SHA-256: {sha}",
             "en": "This version is frozen: later measurements do not change it. SHA-256: {sha}",
         },
+        "ui.l.building": {
+            "nl": "Het rapport wordt opgesteld…",
+            "en": "Writing the report…",
+        },
         "ui.l.download": {"nl": "Downloaden", "en": "Download"},
         "ui.l.download.md": {"nl": "Markdown", "en": "Markdown"},
         "ui.l.download.html": {"nl": "Webpagina (HTML)", "en": "Web page (HTML)"},
@@ -311,15 +315,17 @@ def lessons_tab(pilot: Pilot, lang: str) -> None:
     number = st.selectbox(
         t("ui.l.version", lang), list(labels), format_func=labels.get, key="lessons-version"
     )
-    if number:
-        model = read(lambda s: published_report(s, pilot.id, number))
-        assert model.publication is not None
+    # Analysing every hypothesis and drawing the charts takes a moment: say so.
+    with st.spinner(t("ui.l.building", lang)):
+        if number:
+            model = read(lambda s: published_report(s, pilot.id, number))
+            draft = model.draft
+        else:
+            draft, _ = read(lambda s: get_draft(s, pilot.id))
+            model = read(lambda s: build_report(s, pilot.id, draft=draft))
+        doc = write_report(model, lang)
+    if model.publication is not None:
         st.info(t("ui.l.frozen", lang, sha=model.publication.sha256), icon=":material/lock:")
-        draft = model.draft
-    else:
-        draft, _ = read(lambda s: get_draft(s, pilot.id))
-        model = read(lambda s: build_report(s, pilot.id, draft=draft))
-    doc = write_report(model, lang)
     _downloads(doc, f"lessen-{pilot.slug}" + (f"-v{number}" if number else ""), lang)
     if not number:
         with st.expander(t("ui.l.edit", lang), expanded=False, icon=":material/edit:"):
