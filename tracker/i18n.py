@@ -157,6 +157,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "unknown recommendation '{value}'; choose opschalen, bijstellen, stoppen or "
         "doorgaan_met_meten",
     },
+    "error.report_proposal_changed": {
+        "nl": "het voorstel is veranderd sinds u het zag (was: {value}), omdat er nieuwe "
+        "gegevens zijn; bekijk het rapport opnieuw en publiceer dan",
+        "en": "the proposal changed since you saw it (was: {value}) because there are new "
+        "data; look at the report again, then publish",
+    },
+    "error.report_integrity": {
+        "nl": "versie {number} van het rapport van pilot {pilot} klopt niet meer met haar "
+        "controlegetal (SHA-256): de inhoud is in de database veranderd. Meld dit aan de "
+        "beheerder.",
+        "en": "version {number} of the report of pilot {pilot} no longer matches its checksum "
+        "(SHA-256): its content was changed in the database. Tell the administrator.",
+    },
     "error.report_reason": {
         "nl": "wie afwijkt van de voorgestelde aanbeveling, geeft een reden (minstens 10 tekens)",
         "en": "departing from the proposed recommendation needs a reason (at least 10 characters)",

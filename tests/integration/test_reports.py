@@ -18,9 +18,9 @@ from sqlmodel import select
 
 from tests.concurrency import race
 from tracker.analysis.numbers import format_number, format_percent, format_signed
-from tracker.charts import VERDICT_LABELS
+from tracker.charts import VERDICT_LABELS, format_date
 from tracker.db import session_scope
-from tracker.errors import NotFoundError, ValidationError
+from tracker.errors import ConflictError, NotFoundError, ValidationError
 from tracker.i18n import t
 from tracker.models import Report
 from tracker.reports.model import ConditionEntry, Narrative, ObstacleEntry, ReportDraft
@@ -213,13 +213,24 @@ def test_a_measure_that_moved_without_a_hypothesis_is_marked_exploratory(engine,
 
 
 def test_section_6_is_empty_until_the_officer_fills_it_in(engine, demo):
+    """With nothing entered, section 6 says so and holds only the obstacles the officer wrote
+    in the journal, each with its author: the whole text is checked, not only labels."""
+    from tracker.services.journal import list_observations
+
     for pilot_id in demo.values():
-        part = section(markdown(engine, pilot_id), 6)
-        assert "nog niet ingevuld" in part and "geen obstakels aangevinkt" in part
-        for label in CONDITION_LABELS:
-            assert label not in part
-        for key in OBSTACLE_KEYS:
-            assert t(f"report.obstacle.{key}", "nl") not in part
+        with session_scope(engine) as session:
+            logged = [o for o in list_observations(session, pilot_id) if o.kind == "obstacle"]
+        expected = (
+            "\n\nDe beleidsmedewerker heeft de voorwaarden nog niet ingevuld.\n\n"
+            "### Obstakels\n\nDe beleidsmedewerker heeft geen obstakels aangevinkt.\n\n"
+        )
+        if logged:
+            expected += (
+                "Obstakels die de beleidsmedewerker in het logboek schreef:\n\n"
+                + "\n".join(f"- {o.text} ({format_date(o.date, 'nl')}, {o.author})" for o in logged)
+                + "\n\n"
+            )
+        assert section(markdown(engine, pilot_id), 6) == expected
 
 
 def test_section_6_shows_exactly_what_the_officer_ticked_and_wrote(engine, demo):
@@ -338,6 +349,30 @@ def test_two_officers_saving_the_same_draft_version_do_not_overwrite_each_other(
     assert (draft.narrative.summary, version) == (winner, 2)
 
 
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_two_first_drafts_at_once_let_exactly_one_in(engine, demo, when):
+    pilot_id = demo["informele-mentoren-rotterdam"]
+
+    def save(text: str):
+        def attempt(session):
+            draft = ReportDraft(narrative=Narrative(summary=text))
+            save_draft(session, pilot_id, draft, expected_version=0, actor=ACTOR)
+
+        return attempt
+
+    outcomes = race(
+        engine,
+        {"A": save("eerste"), "B": save("tweede")},
+        pause_on="INSERT INTO report_draft",
+        when=when,
+    )
+    assert sorted(map(str, outcomes.values())) == ["conflict", "saved"], outcomes
+    winner = "eerste" if outcomes["A"] == "saved" else "tweede"
+    with session_scope(engine) as session:
+        draft, version = get_draft(session, pilot_id)
+    assert (draft.narrative.summary, version) == (winner, 1)
+
+
 # ------------------------------------------------------------------------------ publishing
 def add_late_measurements(engine, pilot_id: int) -> None:
     """Six more months of Apeldoorn's waiting time, far above everything before."""
@@ -400,6 +435,71 @@ def test_a_published_version_does_not_change_when_data_are_added(engine, demo):
         )
 
 
+def test_an_amended_delta_is_reported_as_tested(engine, demo):
+    """Utrecht's H1 has a relative δ of 10% on a continuous measure; amended to 20%, the
+    report gives the amended δ (from the result) and says it is 20% of the baseline, while
+    section 1 keeps the registered 10% with the amendment beside it."""
+    from tracker.services.hypotheses import amend_hypothesis, find_hypothesis
+
+    pilot_id = demo["netwerkbijeenkomsten-utrecht"]
+    with session_scope(engine) as session:
+        h1 = find_hypothesis(session, pilot_id, "H1")
+        assert (h1.min_effect_type, h1.min_effect) == ("relative", 10.0)
+        amend_hypothesis(
+            session,
+            h1.id,
+            {
+                "field": "min_effect",
+                "new_value": "20",
+                "reason": "Betere schatting na de nulmeting",
+            },
+            expected_version=h1.version,
+            actor=ACTOR,
+        )
+        [result] = [a.result for a in analyze_pilot(session, pilot_id) if a.code == "H1"]
+    md = markdown(engine, pilot_id)
+    rows = numbers_table(md, "H1")
+    assert rows["Vooraf als betekenisvol vastgelegd"] == (
+        f"{format_number(result.delta, 'nl')} (20% van het niveau vóór de start)"
+    )
+    assert "kleinste betekenisvolle effect van ‘10’ naar ‘20’" in section(md, 1)
+    assert "een daling van minstens 10%" in section(md, 1)  # the registered expectation
+
+
+def test_publishing_refuses_what_the_publisher_did_not_see(engine, demo):
+    pilot_id = demo["informele-mentoren-rotterdam"]
+    with session_scope(engine) as session:
+        proposed = build_report(session, pilot_id, today=TODAY).recommendation.proposed
+        save_draft(session, pilot_id, ReportDraft(), expected_version=0, actor=ACTOR)
+    with pytest.raises(ConflictError), session_scope(engine) as session:  # a newer draft
+        publish_report(session, pilot_id, actor=ACTOR, expected_draft_version=0)
+    other = "opschalen" if proposed != "opschalen" else "stoppen"
+    with pytest.raises(ValidationError) as refused, session_scope(engine) as session:
+        publish_report(session, pilot_id, actor=ACTOR, seen_proposal=other)
+    assert refused.value.errors[0].code == "report_proposal_changed"
+    with session_scope(engine) as session:
+        assert list_reports(session, pilot_id) == []
+        row = publish_report(
+            session, pilot_id, actor=ACTOR, expected_draft_version=1, seen_proposal=proposed
+        )
+        assert row.number == 1
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_two_publications_at_once_never_share_a_number(engine, demo, when):
+    pilot_id = demo["pedagogisch-collectief-amsterdam"]
+
+    def publish(session):
+        publish_report(session, pilot_id, actor=ACTOR, today=TODAY)
+
+    outcomes = race(engine, {"A": publish, "B": publish}, pause_on="INSERT INTO report", when=when)
+    with session_scope(engine) as session:
+        numbers = sorted(r.number for r in list_reports(session, pilot_id))
+    saved = [k for k, v in outcomes.items() if v == "saved"]
+    assert all(v in ("saved", "conflict") for v in outcomes.values()), outcomes
+    assert numbers == list(range(1, len(saved) + 1)) and saved
+
+
 def test_the_published_content_is_its_hash_and_a_change_is_detected(engine, demo):
     import hashlib
 
@@ -458,7 +558,7 @@ def test_the_english_report_has_every_heading_and_no_dutch_template_text(engine,
         "8. Recommendation",
     ):
         assert f"## {heading}" in md
-    for dutch in ("Wat we", "Vooraf verwachtten", "Uitslag", "Aanbeveling", "vastgelegd op"):
+    for dutch in ("Wat we", "Vooraf verwachtten", "Uitslag", "Aanbeveling", "Vastgelegd op"):
         assert dutch not in md
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -142,6 +143,7 @@ class ObservationFacts:
     text: str
     hypothesis_code: str | None = None
     intervention_title: str | None = None
+    author: str = ""  # who wrote it in the journal
 
 
 # ------------------------------------------------------------------------------- outcomes
@@ -154,6 +156,17 @@ class Line:
     points: tuple[tuple[str, float], ...]
 
 
+def _strict(value: Any) -> Any:
+    """JSON-safe and strict: NaN and infinities become None, as in the results export."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(v) for v in value]
+    return value
+
+
 def result_record(result: AnalysisResult) -> dict[str, Any]:
     """Every field of the result except ``details`` (fit internals, kept in the export)."""
     record = {
@@ -162,7 +175,7 @@ def result_record(result: AnalysisResult) -> dict[str, Any]:
         if f.name not in ("details", "warnings")
     }
     record["warnings"] = [w.to_dict() for w in result.warnings]
-    return json.loads(json.dumps(record, allow_nan=True, default=str))
+    return _strict(json.loads(json.dumps(record, allow_nan=True, default=str)))
 
 
 @dataclass(frozen=True)
@@ -182,10 +195,24 @@ class Outcome:
     result: dict[str, Any]
     lines: tuple[Line, ...] = ()
     exploratory: bool = False
+    # The plain-language sentence of the result in both languages, written when the report
+    # was built: a published report keeps its words even if the wording changes later.
+    summary_nl: str = ""
+    summary_en: str = ""
+    # The δ that was tested (the registration with its amendments applied).
+    min_effect: float | None = None
+    min_effect_type: str = ""
+
+    def summary(self, lang: str) -> str:
+        return self.summary_en if lang == "en" else self.summary_nl
 
     def result_object(self) -> AnalysisResult:
-        data = dict(self.result)
+        """The result back as an object (fields a later version added take their defaults;
+        fields it no longer has are left out)."""
+        names = {f.name for f in dataclasses.fields(AnalysisResult)}
+        data = {k: v for k, v in self.result.items() if k in names}
         warnings = tuple(AnalysisWarning(**w) for w in data.pop("warnings", []))
+        data.pop("details", None)
         return AnalysisResult(**data, warnings=warnings, details={})
 
     @property
@@ -276,7 +303,9 @@ class ReportModel:
 
     def content_json(self) -> str:
         """Canonical JSON of :meth:`content` (sorted keys, no spaces): what the hash covers."""
-        return json.dumps(self.content(), sort_keys=True, separators=(",", ":"), allow_nan=True)
+        return json.dumps(
+            _strict(self.content()), sort_keys=True, separators=(",", ":"), allow_nan=False
+        )
 
     @classmethod
     def from_content_json(cls, text: str, publication: Publication | None = None) -> ReportModel:

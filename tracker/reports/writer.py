@@ -60,8 +60,8 @@ register(
             "en": "Lessons from the pilot: {title}",
         },
         "report.subtitle": {
-            "nl": "{municipality} · {domains} · gegevens tot en met {as_of}",
-            "en": "{municipality} · {domains} · data up to {as_of}",
+            "nl": "{municipality} · {domains} · opgesteld op {as_of} · metingen tot en met {last}",
+            "en": "{municipality} · {domains} · written on {as_of} · measurements up to {last}",
         },
         "report.draft": {
             "nl": "Concept: nog niet gepubliceerd.",
@@ -102,10 +102,25 @@ register(
         "report.s.recommendation": {"nl": "8. Aanbeveling", "en": "8. Recommendation"},
         # --- 1. expected
         "report.expected.intro": {
-            "nl": "De interventie begon op {start}. Vooraf legden we {n} hypothese(n) vast. Zo "
-            "staan ze geregistreerd; wijzigingen staan ernaast.",
-            "en": "The intervention started on {start}. Beforehand we registered {n} "
-            "hypothesis(es). This is how they were registered; amendments are shown beside them.",
+            "nl": "De interventie begon op {start}.",
+            "en": "The intervention started on {start}.",
+        },
+        "report.expected.on_time": {
+            "nl": "Van de {total} hypothesen legden we er {n} vóór de start vast.",
+            "en": "Of the {total} hypotheses, we registered {n} before the start.",
+        },
+        "report.expected.n_late": {
+            "nl": "Te laat vastgelegd, pas na de start: {n}.",
+            "en": "Registered late, only after the start: {n}.",
+        },
+        "report.expected.n_never": {
+            "nl": "Niet vastgelegd: {n}.",
+            "en": "Not registered: {n}.",
+        },
+        "report.expected.beside": {
+            "nl": "Hieronder staat elke hypothese zoals ze is vastgelegd, met eventuele "
+            "wijzigingen ernaast.",
+            "en": "Below, each hypothesis as registered, with any amendments beside it.",
         },
         "report.expected.none": {
             "nl": "Er zijn geen hypothesen vastgelegd.",
@@ -128,14 +143,42 @@ register(
             "en": "Registered on {when}: late, only after the intervention started.",
         },
         "report.expected.unregistered": {
-            "nl": "Niet vastgelegd: deze hypothese is nooit vergrendeld.",
-            "en": "Not registered: this hypothesis was never locked.",
+            "nl": "Niet vastgelegd: deze hypothese kon nog worden veranderd.",
+            "en": "Not registered: this hypothesis could still be changed.",
         },
         "report.expected.amendment": {
             "nl": "Gewijzigd op {when} door {who}: {field} van ‘{old}’ naar ‘{new}’. Reden: "
             "{reason}",
             "en": "Amended on {when} by {who}: {field} from ‘{old}’ to ‘{new}’. Reason: {reason}",
         },
+        "report.field.if_text": {"nl": "Als we …", "en": "If we …"},
+        "report.field.then_text": {"nl": "dan …", "en": "then …"},
+        "report.field.because_text": {"nl": "omdat …", "en": "because …"},
+        "report.field.expected_direction": {"nl": "verwachte richting", "en": "expected direction"},
+        "report.field.min_effect": {
+            "nl": "kleinste betekenisvolle effect",
+            "en": "minimal meaningful effect",
+        },
+        "report.field.min_effect_type": {
+            "nl": "δ absoluut of relatief",
+            "en": "δ absolute or relative",
+        },
+        "report.field.design": {"nl": "opzet", "en": "design"},
+        "report.field.comparison_group": {"nl": "vergelijkingsgroep", "en": "comparison group"},
+        "report.field.alpha": {"nl": "significantieniveau α", "en": "significance level α"},
+        "report.field.is_primary": {"nl": "primair", "en": "primary"},
+        "report.yes": {"nl": "ja", "en": "yes"},
+        "report.no": {"nl": "nee", "en": "no"},
+        "report.value.increase": {"nl": "stijging", "en": "increase"},
+        "report.value.decrease": {"nl": "daling", "en": "decrease"},
+        "report.value.no_change": {"nl": "geen verandering", "en": "no change"},
+        "report.value.absolute": {"nl": "absoluut", "en": "absolute"},
+        "report.value.relative": {"nl": "relatief (%)", "en": "relative (%)"},
+        "report.value.auto": {"nl": "automatisch", "en": "automatic"},
+        "report.value.prepost": {"nl": "voor/na-vergelijking", "en": "before/after comparison"},
+        "report.value.its": {"nl": "onderbroken tijdreeks", "en": "interrupted time series"},
+        "report.value.did": {"nl": "verschil-in-verschillen", "en": "difference-in-differences"},
+        "report.value.spc": {"nl": "procesbeheersing (SPC)", "en": "statistical process control"},
         "report.expect.increase": {
             "nl": "een stijging van minstens {delta}",
             "en": "an increase of at least {delta}",
@@ -300,8 +343,8 @@ register(
             "en": "The policy officer ticked no obstacles.",
         },
         "report.obstacles.journal": {
-            "nl": "Obstakels uit het logboek:",
-            "en": "Obstacles from the journal:",
+            "nl": "Obstakels die de beleidsmedewerker in het logboek schreef:",
+            "en": "Obstacles the policy officer wrote in the journal:",
         },
         "report.condition.handelingsruimte": {"nl": "Handelingsruimte", "en": "Room to act"},
         "report.condition.aanhaken": {"nl": "Aanhaken", "en": "Joining in"},
@@ -375,33 +418,33 @@ register(
         "report.rec.stoppen": {"nl": "stoppen", "en": "stop"},
         "report.rec.doorgaan_met_meten": {"nl": "doorgaan met meten", "en": "keep measuring"},
         "report.rule.no_hypotheses": {
-            "nl": "er zijn geen hypothesen om op te beslissen",
+            "nl": "er geen hypothesen zijn om op te beslissen",
             "en": "there are no hypotheses to decide on",
         },
         "report.rule.contrary_only": {
-            "nl": "een primaire hypothese pakt tegengesteld uit en geen enkele wordt ondersteund",
+            "nl": "een primaire hypothese tegengesteld uitpakt en er geen enkele wordt ondersteund",
             "en": "a primary hypothesis turned out contrary and none is supported",
         },
         "report.rule.contrary_mixed": {
-            "nl": "een primaire hypothese pakt tegengesteld uit, een andere wordt (deels) "
+            "nl": "een primaire hypothese tegengesteld uitpakt, terwijl een andere (deels) wordt "
             "ondersteund",
             "en": "a primary hypothesis turned out contrary, another is (partly) supported",
         },
         "report.rule.all_supported": {
-            "nl": "alle primaire hypothesen worden ondersteund en geen enkele hypothese pakt "
-            "tegengesteld uit",
+            "nl": "alle primaire hypothesen worden ondersteund en geen enkele hypothese "
+            "tegengesteld uitpakt",
             "en": "all primary hypotheses are supported and no hypothesis turned out contrary",
         },
         "report.rule.mostly_open": {
-            "nl": "bij meer dan de helft van de primaire hypothesen is nog geen conclusie mogelijk",
+            "nl": "bij meer dan de helft van de primaire hypothesen nog geen conclusie mogelijk is",
             "en": "for more than half of the primary hypotheses no conclusion is possible yet",
         },
         "report.rule.no_effect": {
-            "nl": "geen enkele primaire hypothese laat een betekenisvol effect zien",
+            "nl": "geen enkele primaire hypothese een betekenisvol effect laat zien",
             "en": "no primary hypothesis shows a meaningful effect",
         },
         "report.rule.mixed": {
-            "nl": "de uitslagen zijn gemengd",
+            "nl": "de uitslagen gemengd zijn",
             "en": "the verdicts are mixed",
         },
         "report.rec.proposed": {
@@ -452,6 +495,20 @@ def _expectation(h: HypothesisFacts, lang: str) -> str:
         lang,
         delta=_delta_text(h.min_effect, h.min_effect_type, lang),
     )
+
+
+def _field_value(field: str, value: str, lang: str) -> str:
+    """An amended value as people read it: numbers with a decimal comma, words for codes."""
+    if field in ("min_effect", "alpha"):
+        try:
+            return format_number(float(value), lang)
+        except ValueError:
+            return value
+    if field == "is_primary":
+        return t("report.yes" if value == "true" else "report.no", lang)
+    if field in ("expected_direction", "min_effect_type", "design"):
+        return t(f"report.value.{value}", lang)
+    return value
 
 
 def _sentence(*parts: str) -> str:
@@ -527,16 +584,19 @@ def _expected(model: ReportModel, lang: str) -> list[Block]:
     blocks: list[Block] = [Heading(t("report.s.expected", lang), 2)]
     if not model.hypotheses:
         return [*blocks, Paragraph(t("report.expected.none", lang))]
-    blocks.append(
-        Paragraph(
-            t(
-                "report.expected.intro",
-                lang,
-                start=_date(model.pilot.intervention_start, lang),
-                n=len(model.hypotheses),
-            )
-        )
-    )
+    on_time = sum(h.registered_at is not None and not h.registered_late for h in model.hypotheses)
+    late = sum(h.registered_at is not None and h.registered_late for h in model.hypotheses)
+    never = sum(h.registered_at is None for h in model.hypotheses)
+    intro = [
+        t("report.expected.intro", lang, start=_date(model.pilot.intervention_start, lang)),
+        t("report.expected.on_time", lang, n=on_time, total=len(model.hypotheses)),
+    ]
+    if late:
+        intro.append(t("report.expected.n_late", lang, n=late))
+    if never:
+        intro.append(t("report.expected.n_never", lang, n=never))
+    intro.append(t("report.expected.beside", lang))
+    blocks.append(Paragraph(" ".join(intro)))
     for h in model.hypotheses:
         blocks.append(Heading(f"{h.code} · {h.measure_name}", 3))
         # The officer's own words, verbatim as registered (in the language they were written).
@@ -555,9 +615,9 @@ def _expected(model: ReportModel, lang: str) -> list[Block]:
                 lang,
                 when=_date(a.at, lang),
                 who=a.author,
-                field=a.field,
-                old=a.old_value,
-                new=a.new_value,
+                field=t(f"report.field.{a.field}", lang),
+                old=_field_value(a.field, a.old_value, lang),
+                new=_field_value(a.field, a.new_value, lang),
                 reason=a.reason,
             )
             for a in h.amendments
@@ -607,7 +667,7 @@ def _did(model: ReportModel, lang: str) -> list[Block]:
 INTERVENTION_STATUS = ("delivered", "planned", "cancelled")
 
 
-def _numbers_table(o: Outcome, lang: str, hypothesis: HypothesisFacts | None = None) -> Table:
+def _numbers_table(o: Outcome, lang: str) -> Table:
     r = o.result
     rows: list[tuple[str, str]] = [
         (t("report.row.baseline", lang), format_number(r.get("baseline"), lang)),
@@ -631,12 +691,12 @@ def _numbers_table(o: Outcome, lang: str, hypothesis: HypothesisFacts | None = N
             else format_number(delta, lang)
         )
         if (
-            hypothesis is not None
-            and hypothesis.min_effect_type == "relative"
+            o.min_effect is not None
+            and o.min_effect_type == "relative"
             and not r.get("estimate_is_relative")
         ):
             # A relative δ tested on an absolute scale: say where the number comes from.
-            pct = format_percent(hypothesis.min_effect / 100, lang, signed=False)
+            pct = format_percent(o.min_effect / 100, lang, signed=False)
             shown = t("report.delta.converted", lang, delta=shown, pct=pct)
         rows.append((t("report.row.delta", lang), shown))
     if r.get("prob_meaningful") is not None:
@@ -710,12 +770,11 @@ def _happened(model: ReportModel, lang: str) -> list[Block]:
     blocks: list[Block] = [Heading(t("report.s.happened", lang), 2)]
     if not model.outcomes:
         return [*blocks, Paragraph(t("report.happened.none", lang))]
-    hypotheses = {h.code: h for h in model.hypotheses}
     for o in model.outcomes:
         blocks.append(Heading(f"{o.code} · {o.measure_name}: {_verdict(o.verdict, lang)}", 3))
-        summary = o.result_object().summary(lang)
+        summary = o.summary(lang) or o.result_object().summary(lang)
         blocks.append(Paragraph(f"{o.measure_name}: {_lower_first(summary)}"))
-        blocks.append(_numbers_table(o, lang, hypotheses.get(o.code)))
+        blocks.append(_numbers_table(o, lang))
         blocks.append(
             Figure(
                 _chart(o, model, lang),
@@ -726,8 +785,13 @@ def _happened(model: ReportModel, lang: str) -> list[Block]:
     return blocks
 
 
-def _journal_items(observations: Iterable[ObservationFacts], lang: str) -> tuple[str, ...]:
-    return tuple(f"{o.text} ({_date(o.date, lang)})" for o in observations)
+def _journal_items(
+    observations: Iterable[ObservationFacts], lang: str, *, author: bool = False
+) -> tuple[str, ...]:
+    return tuple(
+        f"{o.text} ({_date(o.date, lang)}" + (f", {o.author}" if author and o.author else "") + ")"
+        for o in observations
+    )
 
 
 def _why(model: ReportModel, lang: str) -> list[Block]:
@@ -847,14 +911,14 @@ def _conditions(model: ReportModel, lang: str) -> list[Block]:
     if logged:
         blocks += [
             Paragraph(t("report.obstacles.journal", lang)),
-            BulletList(_journal_items(logged, lang)),
+            BulletList(_journal_items(logged, lang, author=True)),
         ]
     return blocks
 
 
-def _months_after(model: ReportModel) -> int | None:
-    """Months from the intervention start up to the last measured period (both included)."""
-    last = max(
+def _last_period(model: ReportModel) -> str | None:
+    """The latest measured period of the pilot group over all hypotheses (ISO date)."""
+    return max(
         (
             line.points[-1][0]
             for o in model.outcomes
@@ -863,6 +927,11 @@ def _months_after(model: ReportModel) -> int | None:
         ),
         default=None,
     )
+
+
+def _months_after(model: ReportModel) -> int | None:
+    """Months from the intervention start up to the last measured period (both included)."""
+    last = _last_period(model)
     if last is None:
         return None
     start = dt.date.fromisoformat(model.pilot.intervention_start[:10])
@@ -982,6 +1051,7 @@ def write_report(model: ReportModel, lang: str = "nl") -> Document:
             municipality=pilot.municipality,
             domains=", ".join(pilot.domains),
             as_of=_date(model.as_of, lang),
+            last=_date(_last_period(model), lang),
         ),
         lang=lang,
         blocks=tuple(blocks),

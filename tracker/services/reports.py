@@ -17,10 +17,18 @@ import math
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from tracker.analysis.engine import AnalysisSpec, analyze
-from tracker.errors import ConflictError, NotFoundError, ValidationError, field_error
+from tracker.errors import (
+    ConflictError,
+    NotFoundError,
+    TrackerError,
+    ValidationError,
+    field_error,
+)
+from tracker.i18n import t
 from tracker.models import (
     Measure,
     Measurement,
@@ -54,7 +62,7 @@ from tracker.reports.recommendation import propose
 from tracker.services import audit
 from tracker.services.analysis import HypothesisAnalysis, analyze_pilot, measurement_frame
 from tracker.services.common import sha256_hex, snapshot
-from tracker.services.hypotheses import list_amendments, list_hypotheses
+from tracker.services.hypotheses import effective_values, list_amendments, list_hypotheses
 from tracker.services.journal import list_interventions, list_observations
 from tracker.services.pilots import get_pilot
 from tracker.services.versioning import save_versioned
@@ -125,7 +133,24 @@ def save_draft(
         if expected_version != 0:
             raise ConflictError("report_draft", pilot.slug, expected_version, 0)
         row = DraftRow(pilot_id=pilot_id, content=content, version=1, updated_by=actor)
-        audit.insert(session, row, entity="report_draft", actor=actor, pilot_id=pilot_id)
+        try:
+            # Two first saves at once: the unique pilot_id lets one in; the other is a stale
+            # save like any other (PostgreSQL reports it here; SQLite serialises writers, so
+            # there the second one finds the row and fails the version check instead).
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            raise ConflictError("report_draft", pilot.slug, expected_version, 1) from None
+        audit.record(
+            session,
+            actor=actor,
+            action="create",
+            entity="report_draft",
+            entity_id=row.id,
+            pilot_id=pilot_id,
+            after=snapshot(row),
+        )
         return 1
     save_versioned(
         session,
@@ -196,7 +221,14 @@ def _lines(data: pd.DataFrame | None, kind: str, details: dict[str, Any], design
     return tuple(lines)
 
 
-def _outcome(a: HypothesisAnalysis, measure: Measure, *, exploratory: bool = False) -> Outcome:
+def _outcome(
+    a: HypothesisAnalysis,
+    measure: Measure,
+    *,
+    min_effect: float | None,
+    min_effect_type: str,
+    exploratory: bool = False,
+) -> Outcome:
     details = a.result.to_dict("nl")["details"]
     return Outcome(
         code=a.code,
@@ -208,6 +240,10 @@ def _outcome(a: HypothesisAnalysis, measure: Measure, *, exploratory: bool = Fal
         result=result_record(a.result),
         lines=_lines(a.data, str(measure.kind), details, a.result.design),
         exploratory=exploratory,
+        summary_nl=a.result.summary("nl"),
+        summary_en=a.result.summary("en"),
+        min_effect=min_effect,
+        min_effect_type=min_effect_type,
     )
 
 
@@ -239,7 +275,11 @@ def _exploratory(
         result = analyze(data, spec)
         if result.verdict in EXPLORATORY_VERDICTS:
             analysis = HypothesisAnalysis(measure.code, measure.code, False, result, data)
-            out.append(_outcome(analysis, measure, exploratory=True))
+            out.append(
+                _outcome(
+                    analysis, measure, min_effect=0.0, min_effect_type="absolute", exploratory=True
+                )
+            )
     return out
 
 
@@ -298,12 +338,24 @@ def build_report(
             text=o.text,
             hypothesis_code=codes.get(o.hypothesis_id),
             intervention_title=titles.get(o.intervention_id),
+            author=o.author,
         )
         for o in list_observations(session, pilot_id)
     )
     analyses = analyze_pilot(session, pilot_id)
     by_code = {h.code: h for h in hypotheses}
-    outcomes = tuple(_outcome(a, measures[by_code[a.code].measure_id]) for a in analyses)  # type: ignore[arg-type]
+    outcomes = []
+    for a in analyses:
+        hypothesis = by_code[a.code]
+        tested = effective_values(session, hypothesis)  # as analysed: amendments applied
+        outcomes.append(
+            _outcome(
+                a,
+                measures[hypothesis.measure_id],  # type: ignore[arg-type]
+                min_effect=float(tested["min_effect"]),
+                min_effect_type=str(tested["min_effect_type"]),
+            )
+        )
     exploratory = tuple(_exploratory(session, pilot_id, pilot.intervention_start, set(measures)))
     if draft is None:
         draft, _ = get_draft(session, pilot_id)
@@ -343,7 +395,7 @@ def build_report(
             for i in interventions
         ),
         observations=observations,
-        outcomes=outcomes,
+        outcomes=tuple(outcomes),
         exploratory=exploratory,
         draft=draft,
         recommendation=Recommendation(
@@ -364,10 +416,27 @@ def publish_report(
     language: str = "nl",
     today: dt.date | None = None,
     now: dt.datetime | None = None,
+    expected_draft_version: int | None = None,
+    seen_proposal: str | None = None,
 ) -> Report:
-    """Freeze the report as it stands (stored draft included) as the next numbered version."""
-    model = build_report(session, pilot_id, today=today)
+    """Freeze the report as it stands (stored draft included) as the next numbered version.
+
+    ``expected_draft_version``: the draft the publisher looked at; a draft saved since then by
+    someone else is refused (ConflictError) rather than published unseen. ``seen_proposal``:
+    the recommendation the rule proposed on the publisher's screen; when new data changed the
+    proposal since, publishing is refused, so that nobody "confirms" a proposal they never saw.
+    Two publications at once get different numbers or one is refused; never the same number.
+    """
+    pilot = get_pilot(session, pilot_id)
+    draft, draft_version = get_draft(session, pilot_id)
+    if expected_draft_version is not None and draft_version != expected_draft_version:
+        raise ConflictError("report_draft", pilot.slug, expected_draft_version, draft_version)
+    model = build_report(session, pilot_id, today=today, draft=draft)
     _check_draft(model.draft, model.recommendation.proposed)
+    if seen_proposal is not None and seen_proposal != model.recommendation.proposed:
+        raise ValidationError(
+            [field_error("recommendation", "report_proposal_changed", seen_proposal)]
+        )
     content = model.content_json()
     number = (
         session.exec(select(func.max(Report.number)).where(Report.pilot_id == pilot_id)).one() or 0
@@ -381,8 +450,12 @@ def publish_report(
         published_by=actor,
         published_at=(now or utcnow()).replace(microsecond=0),
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent publication took this number first
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise ConflictError("report", pilot.slug, number - 1, number) from None
     # The audit event holds the hash, not the (long) content: the row itself is never updated.
     after = {k: v for k, v in (snapshot(row) or {}).items() if k != "content"}
     audit.record(
@@ -406,8 +479,15 @@ def list_reports(session: Session, pilot_id: int) -> list[Report]:
     )
 
 
-class ReportIntegrityError(RuntimeError):
+class ReportIntegrityError(TrackerError):
     """A published report's content no longer matches its hash: it was changed in the database."""
+
+    def __init__(self, pilot: str, number: int):
+        self.pilot, self.number = pilot, number
+        super().__init__(f"report {number} of pilot {pilot}: content does not match its SHA-256")
+
+    def message(self, lang: str = "nl") -> str:
+        return t("error.report_integrity", lang, pilot=self.pilot, number=self.number)
 
 
 def published_report(session: Session, pilot_id: int, number: int | None = None) -> ReportModel:
@@ -425,9 +505,7 @@ def published_report(session: Session, pilot_id: int, number: int | None = None)
     if row is None:
         raise NotFoundError("report", number if number is not None else "latest")
     if sha256_hex(row.content) != row.content_hash:
-        raise ReportIntegrityError(
-            f"report {row.number} of pilot {pilot_id}: content does not match its SHA-256"
-        )
+        raise ReportIntegrityError(str(pilot_id), row.number)
     return ReportModel.from_content_json(
         row.content,
         Publication(

@@ -283,10 +283,22 @@ def _draft_form(pilot: Pilot, model: ReportModel, draft: ReportDraft, lang: str)
             st.rerun()
 
 
-def _publish(pilot: Pilot, lang: str) -> None:
-    st.caption(t("ui.l.publish_help", lang))
+def _publish(pilot: Pilot, model: ReportModel, lang: str) -> None:
+    st.caption(t("ui.l.publish_help", lang) + " " + t("ui.l.unsaved", lang))
     if st.button(t("ui.l.publish", lang), key="lessons-publish", icon=":material/publish:"):
-        row = write(lambda s: publish_report(s, pilot.id, actor=actor(), language=lang))
+        # What this reader saw: the draft version and the proposal on screen. A newer draft
+        # or a proposal changed by new data is refused instead of published unseen.
+        seen = st.session_state.get(f"lessons-base-{pilot.id}")
+        row = write(
+            lambda s: publish_report(
+                s,
+                pilot.id,
+                actor=actor(),
+                language=lang,
+                expected_draft_version=seen,
+                seen_proposal=model.recommendation.proposed,
+            )
+        )
         if row is not None:
             st.session_state["lessons-flash"] = t("ui.l.published_now", lang, number=row.number)
             st.session_state["lessons-show"] = row.number  # shown on the next run
@@ -330,6 +342,6 @@ def lessons_tab(pilot: Pilot, lang: str) -> None:
     if not number:
         with st.expander(t("ui.l.edit", lang), expanded=False, icon=":material/edit:"):
             _draft_form(pilot, model, draft, lang)
-        _publish(pilot, lang)
+        _publish(pilot, model, lang)
     with st.container(border=True):
         _preview(doc)

@@ -25,6 +25,7 @@ from tracker.models import (
     ObservationKind,
     Pilot,
 )
+from tracker.reports import writer as _report_texts  # noqa: F401  (report.field.* labels)
 from tracker.services import hypotheses as hyp
 from tracker.services import journal
 from tracker.services.analysis import HypothesisAnalysis, analyze_pilot
@@ -110,22 +111,6 @@ register(
             "en": "{at} · {field}: ‘{old}’ → ‘{new}’ — {reason} ({author})",
         },
         "ui.hyp.amend": {"nl": "Wijziging vastleggen", "en": "Record an amendment"},
-        "ui.field.if_text": {"nl": "Als we …", "en": "If we …"},
-        "ui.field.then_text": {"nl": "dan …", "en": "then …"},
-        "ui.field.because_text": {"nl": "omdat …", "en": "because …"},
-        "ui.field.expected_direction": {"nl": "verwachte richting", "en": "expected direction"},
-        "ui.field.min_effect": {
-            "nl": "kleinste betekenisvolle effect",
-            "en": "minimal meaningful effect",
-        },
-        "ui.field.min_effect_type": {
-            "nl": "δ absoluut of relatief",
-            "en": "δ absolute or relative",
-        },
-        "ui.field.design": {"nl": "opzet", "en": "design"},
-        "ui.field.comparison_group": {"nl": "vergelijkingsgroep", "en": "comparison group"},
-        "ui.field.alpha": {"nl": "significantieniveau α", "en": "significance level α"},
-        "ui.field.is_primary": {"nl": "primair", "en": "primary"},
         "ui.hyp.amend_field": {"nl": "Wat verandert er?", "en": "What changes?"},
         "ui.hyp.amend_value": {"nl": "Nieuwe waarde", "en": "New value"},
         "ui.hyp.amend_reason": {
@@ -387,7 +372,7 @@ def _hypothesis_card(
                 field = st.selectbox(
                     t("ui.hyp.amend_field", lang),
                     AMENDABLE_FIELDS,
-                    format_func=lambda f: t(f"ui.field.{f}", lang),
+                    format_func=lambda f: t(f"report.field.{f}", lang),
                     key=f"amend-field-{h.id}",
                 )
                 new_value = st.text_input(t("ui.hyp.amend_value", lang), key=f"amend-value-{h.id}")
