@@ -173,9 +173,10 @@ def _downloads(doc: Document, stem: str, lang: str) -> None:
             )
 
 
-def _draft_form(pilot: Pilot, model: ReportModel, draft: ReportDraft, lang: str) -> None:
+def _draft_form(
+    pilot: Pilot, model: ReportModel, draft: ReportDraft, stored_version: int, lang: str
+) -> None:
     base_key = f"lessons-base-{pilot.id}"
-    _, stored_version = read(lambda s: get_draft(s, pilot.id))
     # The version this form started from: a save names it, so a concurrent save is refused.
     base = st.session_state.setdefault(base_key, stored_version)
     if base != stored_version:
@@ -333,7 +334,7 @@ def lessons_tab(pilot: Pilot, lang: str) -> None:
             model = read(lambda s: published_report(s, pilot.id, number))
             draft = model.draft
         else:
-            draft, _ = read(lambda s: get_draft(s, pilot.id))
+            draft, draft_version = read(lambda s: get_draft(s, pilot.id))
             model = read(lambda s: build_report(s, pilot.id, draft=draft))
         doc = write_report(model, lang)
     if model.publication is not None:
@@ -341,7 +342,7 @@ def lessons_tab(pilot: Pilot, lang: str) -> None:
     _downloads(doc, f"lessen-{pilot.slug}" + (f"-v{number}" if number else ""), lang)
     if not number:
         with st.expander(t("ui.l.edit", lang), expanded=False, icon=":material/edit:"):
-            _draft_form(pilot, model, draft, lang)
+            _draft_form(pilot, model, draft, draft_version, lang)
         _publish(pilot, model, lang)
     with st.container(border=True):
         _preview(doc)
