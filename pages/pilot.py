@@ -3,6 +3,7 @@
 import streamlit as st
 
 from tracker.i18n import t
+from tracker.io.text import inert_markdown
 from tracker.services.pilots import find_pilot_by_slug, pilot_titles
 from tracker.ui import current_language, lessons_view, read
 from tracker.ui import pilot_view as view
@@ -26,7 +27,7 @@ slug = st.selectbox(
 )
 st.query_params["pilot"] = slug  # the address always names the pilot shown: shareable
 pilot = read(lambda s: find_pilot_by_slug(s, slug))
-st.title(pilot.title)
+st.title(inert_markdown(pilot.title))  # a title is the officer's text: shown as typed
 
 labels = [t(f"ui.tab.{name}", lang) for name in view.TABS]
 # Bound to ?tab=: switching tabs updates the address, and a shared link opens the same tab.

@@ -239,6 +239,34 @@ def test_pilot_page_in_english(world):
     assert any("**If we**" in m.value for m in at.markdown)
 
 
+def test_text_people_typed_is_shown_as_typed_never_run(world, engine):
+    """HTML, images and links in a journal note or a pilot's aim reach the page escaped:
+    Streamlit's Markdown shows them as text (no fetch of an outside address, no script)."""
+    from tracker.services import journal
+
+    note = '<img src=x onerror="alert(1)"> ![p](https://tracker.example/p.png) **vet**'
+    with session_scope(engine) as session:
+        journal.add_observation(
+            session,
+            world["noord"],
+            {"date": dt.date(2021, 3, 1), "kind": "quote", "text": note},
+            actor=factories.ACTOR,
+        )
+        pilot = session.get(Pilot, world["noord"])
+        pilot.aim = "[klik hier](javascript:alert(1)) <script>alert(2)</script>"
+        session.add(pilot)
+    at = open_page(PILOT_PAGE, pilot="netwerk-noord", tab="Logboek")
+    [shown] = [m.value for m in at.markdown if "onerror" in m.value]
+    assert '\\<img src=x onerror="alert(1)">' in shown
+    assert "!\\[p\\](https://tracker.example/p.png)" in shown
+    assert "\\*\\*vet\\*\\*" in shown
+    setup = open_page(PILOT_PAGE, pilot="netwerk-noord")
+    assert any(
+        m.value == "\\[klik hier\\](javascript:alert(1)) \\<script>alert(2)\\</script>"
+        for m in setup.markdown
+    )
+
+
 # --- lessons ---------------------------------------------------------------------------------
 
 

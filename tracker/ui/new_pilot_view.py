@@ -18,6 +18,7 @@ from sqlmodel import Session
 from tracker.analysis.power import design_needs, minimum_detectable_effect
 from tracker.errors import ValidationError
 from tracker.i18n import register, t
+from tracker.io.text import inert_markdown as md
 from tracker.models import Design, ExpectedDirection, HypothesisCreate, PilotCreate
 from tracker.services import hypotheses as hyp
 from tracker.services.common import validate
@@ -283,13 +284,13 @@ def _hypotheses_step(state: dict[str, Any], lang: str) -> None:
     for i, h in enumerate(state["hypotheses"]):
         with st.container(border=True):
             st.markdown(
-                f"**{h['code']}** — "
+                f"**{md(h['code'])}** — "
                 + t(
                     "ui.hyp.statement",
                     lang,
-                    if_text=h["if_text"],
-                    then_text=h["then_text"],
-                    because_text=h["because_text"],
+                    if_text=md(h["if_text"]),
+                    then_text=md(h["then_text"]),
+                    because_text=md(h["because_text"]),
                 )
             )
             if st.button(t("ui.np.remove", lang), key=f"np-remove-{i}"):
@@ -405,15 +406,15 @@ def _create_all(session: Session, state: dict[str, Any]) -> tuple[str, str, int]
 
 def _review_step(state: dict[str, Any], lang: str) -> None:
     pilot = state["pilot"]
-    st.subheader(pilot["title"])
+    st.subheader(md(pilot["title"]))
     st.markdown(
         t(
             "ui.pilot.context",
             lang,
-            municipality=pilot["municipality"],
+            municipality=md(pilot["municipality"]),
             code=pilot["municipality_code"],
-            domains=", ".join(pilot["domains"]),
-            strategy=pilot["strategy"] or "–",
+            domains=md(", ".join(pilot["domains"])),
+            strategy=md(pilot["strategy"]) or "–",
             baseline=pilot["baseline_start"],
             start=pilot["intervention_start"],
             end=pilot["evaluation_end"],
@@ -422,13 +423,13 @@ def _review_step(state: dict[str, Any], lang: str) -> None:
     for h in state["hypotheses"]:
         with st.container(border=True):
             st.markdown(
-                f"**{h['code']}** — "
+                f"**{md(h['code'])}** — "
                 + t(
                     "ui.hyp.statement",
                     lang,
-                    if_text=h["if_text"],
-                    then_text=h["then_text"],
-                    because_text=h["because_text"],
+                    if_text=md(h["if_text"]),
+                    then_text=md(h["then_text"]),
+                    because_text=md(h["because_text"]),
                 )
             )
             unit = "%" if h["min_effect_type"] == "relative" else ""

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from tracker import charts
 from tracker.i18n import register, t
+from tracker.io.text import inert_markdown as md
 from tracker.models import (
     AMENDABLE_FIELDS,
     Hypothesis,
@@ -263,24 +264,24 @@ def setup_tab(pilot: Pilot, lang: str) -> None:
         t(
             "ui.pilot.context",
             lang,
-            municipality=pilot.municipality,
+            municipality=md(pilot.municipality),
             code=pilot.municipality_code,
-            domains=", ".join(pilot.domains) or "–",
-            strategy=pilot.strategy or "–",
+            domains=md(", ".join(pilot.domains)) or "–",
+            strategy=md(pilot.strategy) or "–",
             baseline=date_text(pilot.baseline_start, lang),
             start=date_text(pilot.intervention_start, lang),
             end=date_text(pilot.evaluation_end, lang),
         )
     )
     if pilot.aim:
-        st.markdown(pilot.aim)
+        st.markdown(md(pilot.aim))
     if pilot.areas:
         st.markdown(
             f"**{t('ui.pilot.areas', lang)}:** "
-            + ", ".join(f"{a.get('name', '')} ({a.get('code', '')})" for a in pilot.areas)
+            + md(", ".join(f"{a.get('name', '')} ({a.get('code', '')})" for a in pilot.areas))
         )
     if pilot.partners:
-        st.markdown(f"**{t('ui.pilot.partners', lang)}:** " + ", ".join(pilot.partners))
+        st.markdown(f"**{t('ui.pilot.partners', lang)}:** " + md(", ".join(pilot.partners)))
 
     st.subheader(t("ui.hyp.heading", lang))
     rows = read(lambda s: _hypotheses_with_details(s, pilot.id))
@@ -312,23 +313,25 @@ def _hypothesis_card(
     h: Hypothesis, measure: Measure, values: dict[str, Any], amendments: list[Any], lang: str
 ) -> None:
     with st.container(border=True):
-        st.markdown(f"#### {h.code}")
+        st.markdown(f"#### {md(h.code)}")
         original, amended = st.columns(2) if amendments else (st.container(), None)
         with original:
             st.markdown(
                 t(
                     "ui.hyp.statement",
                     lang,
-                    if_text=h.if_text,
-                    then_text=h.then_text,
-                    because_text=h.because_text,
+                    if_text=md(h.if_text),
+                    then_text=md(h.then_text),
+                    because_text=md(h.because_text),
                 )
             )
             st.caption(
                 t(
                     "ui.hyp.facts",
                     lang,
-                    measure=f"{measure.name} ({measure.unit})" if measure.unit else measure.name,
+                    measure=md(
+                        f"{measure.name} ({measure.unit})" if measure.unit else measure.name
+                    ),
                     direction=t(f"ui.dir.{h.expected_direction}", lang),
                     delta=_delta_text(
                         {"min_effect": h.min_effect, "min_effect_type": h.min_effect_type}, lang
@@ -360,11 +363,11 @@ def _hypothesis_card(
                             "ui.hyp.amendment",
                             lang,
                             at=date_text(a.created_at, lang),
-                            field=a.field,
-                            old=a.old_value,
-                            new=a.new_value,
-                            reason=a.reason,
-                            author=a.author,
+                            field=t(f"report.field.{a.field}", lang),
+                            old=md(a.old_value),
+                            new=md(a.new_value),
+                            reason=md(a.reason),
+                            author=md(a.author),
                         )
                     )
         if h.is_locked:
@@ -601,9 +604,8 @@ def journal_tab(pilot: Pilot, lang: str) -> None:
     codes = read(lambda s: [h.code for h in hyp.list_hypotheses(s, pilot.id)])
     if notes:
         for note in notes:
-            st.markdown(
-                f"**{date_text(note.date, lang)} · {t(f'ui.obs.{note.kind}', lang)}** — {note.text}"
-            )
+            kind = t(f"ui.obs.{note.kind}", lang)
+            st.markdown(f"**{date_text(note.date, lang)} · {kind}** — {md(note.text)}")
     else:
         st.info(t("ui.o.none", lang))
     with st.expander(t("ui.o.add", lang)), st.form("observation"):
@@ -667,7 +669,7 @@ def analysis_tab(pilot: Pilot, lang: str) -> None:
     for a, measure, series in data:
         result = a.result
         with st.container(border=True):
-            st.markdown(f"#### {a.code} · {measure.name}")
+            st.markdown(f"#### {md(a.code)} · {md(measure.name)}")
             label = charts.VERDICT_LABELS[result.verdict][lang]
             st.markdown(f"**{label.capitalize()}.** {result.summary(lang)}")
             details = result.to_dict(lang)
