@@ -68,6 +68,9 @@ GROUPS = {
 }
 MAX_ABS_VALUE = 1e12  # the message "too_large" names this limit
 MAX_SOURCE_LENGTH = 500
+# A cell is quoted in full in RowError.value, but only this many characters of it in the
+# texts: a 1 MB cell must not make a 2 MB message line (the location and message both quote it).
+MAX_SHOWN_VALUE = 80
 ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?")
 DUTCH_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})(?: 0?0:00(?::00)?)?")
 # Numbers. Decimal point: 12.5, -3, 1e5. Decimal comma: 12,5 and 1.234,5 (point groups
@@ -190,6 +193,18 @@ MESSAGES: dict[str, dict[str, str]] = {
             "this row has {found} fields but row 1 only {expected}; check the separators: "
             "with a decimal comma (12,5) the separator must be ';', and text containing ; or , "
             "belongs between quotation marks"
+        ),
+    },
+    "import.line_endings": {
+        "nl": (
+            "deze regel bevat een los CR-teken (regeleinde van een oude Mac, of een Enter in "
+            "een cel); sla het bestand in Excel op als 'CSV UTF-8 (door komma's gescheiden)' "
+            "en probeer het opnieuw"
+        ),
+        "en": (
+            "this line contains a lone CR character (an old Mac line ending, or a line break "
+            "inside a cell); save the file from Excel as 'CSV UTF-8 (comma delimited)' and try "
+            "again"
         ),
     },
     "import.bad_csv": {
@@ -442,12 +457,15 @@ class RowError:
         params = dict(self.params)
         if "kind" in params:
             params["kind"] = i18n.t(f"import.kind.{params['kind']}", lang)
+        value = self.value
+        if len(value) > MAX_SHOWN_VALUE:
+            value = f"{value[: MAX_SHOWN_VALUE - 1]}…"
         return i18n.t(
             key,
             lang,
             row=self.row,
             column=self.column,
-            value=self.value,
+            value=value,
             file=self.file,
             **params,
         )
@@ -707,8 +725,14 @@ def _encoding(data: bytes, file_name: str) -> tuple[str, list[RowError], list[Ro
         return "", [make_error("not_csv", row=0, file=file_name)], []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return bad("UTF-16")
-    if b"\x00" in data:
-        return bad("NUL")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        # UTF-16 without a BOM has a NUL in nearly every other byte: the whole file is wrong.
+        # A stray NUL (a damaged export) is in one row, which the person needs to find.
+        head = data[:64]
+        if head.count(b"\x00") * 4 >= len(head):
+            return bad("NUL")
+        return bad("NUL", _row_of(data, nul))
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         for start in range(0, len(data), _CHUNK_BYTES):
@@ -760,7 +784,10 @@ def _read_csv(data: bytes, file_name: str) -> _Raw:
     sample = data[end + 1 : end + 1 + 65536].decode(text_encoding, errors="ignore")
     if not header.strip():
         return _Raw(None, [make_error("no_header", row=1, file=file_name)], warnings, ".", encoding)
-    sep, names = _sniff_separator(header)
+    try:
+        sep, names = _sniff_separator(header)
+    except csv.Error as exc:
+        return _Raw(None, [_csv_module_error(exc, 1, file_name)], warnings, ".", encoding)
     known, header_errors, header_warnings = _map_header(names, file_name)
     warnings += header_warnings
     if header_errors:
@@ -770,7 +797,10 @@ def _read_csv(data: bytes, file_name: str) -> _Raw:
     # pandas would take extra fields on the first data row for an index (shifting every
     # column); on later rows its own parser error names the line.
     first_line = sample.split("\n", 1)[0].rstrip("\r")
-    width = len(next(csv.reader([first_line], delimiter=sep))) if first_line.strip() else 0
+    try:
+        width = len(next(csv.reader([first_line], delimiter=sep))) if first_line.strip() else 0
+    except csv.Error as exc:
+        return _Raw(None, [_csv_module_error(exc, 2, file_name)], warnings, ".", encoding)
     if width > len(names):
         error = make_error(
             "too_many_fields", row=2, file=file_name, expected=len(names), found=width
@@ -828,6 +858,17 @@ def _read_csv(data: bytes, file_name: str) -> _Raw:
                 decimal = ","
                 break
     return _Raw(frame, [], warnings, decimal, encoding)
+
+
+def _csv_module_error(exc: csv.Error, row: int, file_name: str) -> RowError:
+    """The csv module's error on the header or first data line, as a located RowError.
+
+    It raises on a lone CR outside quotes (old Mac line ends make the whole file one line) and
+    on a field over its 128 kB limit; uncaught, either escaped as a raw exception.
+    """
+    if "new-line character" in str(exc):
+        return make_error("line_endings", row=row, file=file_name)
+    return make_error("bad_csv", row=row, file=file_name, detail=str(exc))
 
 
 def _parser_error(exc: Exception, file_name: str) -> RowError:
