@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tracker.cli import analyze, db, demo, measurements, pilots, report
+from tracker.cli import analyze, audit, db, demo, measurements, pilots, report
 
 app = typer.Typer(
     help="Proeftuin: beleidsexperimenten vastleggen, meten, toetsen en leren.",
@@ -13,6 +13,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(audit.app, name="audit")
 app.add_typer(pilots.app, name="pilots")
 
 app.add_typer(demo.app, name="demo")
