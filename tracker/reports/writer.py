@@ -256,10 +256,6 @@ register(
         "report.col.item": {"nl": "Onderdeel", "en": "Item"},
         "report.col.value": {"nl": "Waarde", "en": "Value"},
         "report.interval": {"nl": "{low} tot {high}", "en": "{low} to {high}"},
-        "report.design.prepost": {"nl": "voor/na-vergelijking", "en": "before/after comparison"},
-        "report.design.its": {"nl": "onderbroken tijdreeks", "en": "interrupted time series"},
-        "report.design.did": {"nl": "verschil-in-verschillen", "en": "difference-in-differences"},
-        "report.design.spc": {"nl": "procesbeheersing (SPC)", "en": "statistical process control"},
         "report.figure.caption": {
             "nl": "{code}: {measure} per periode; de periode na de start is gearceerd.",
             "en": "{code}: {measure} per period; the period after the start is shaded.",
@@ -539,7 +535,7 @@ def _level(result: dict[str, Any]) -> int:
 
 def _design(result: dict[str, Any], lang: str) -> str:
     design = result.get("design")
-    return t(f"report.design.{design}", lang) if design else "–"
+    return t(f"report.value.{design}", lang) if design else "–"  # the design's name
 
 
 def _reason(result: dict[str, Any], name: str, lang: str) -> str:

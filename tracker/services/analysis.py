@@ -36,6 +36,9 @@ class HypothesisAnalysis:
     # selection), so that a caller that also charts them need not read them again.
     data: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     measure_id: int | None = None
+    # The δ that was tested: the registration with its amendments applied.
+    min_effect: float | None = None
+    min_effect_type: str = ""
 
 
 def measurement_frame(session: Session, pilot_id: int, measure_id: int) -> pd.DataFrame:
@@ -95,9 +98,19 @@ def analyze_pilot(session: Session, pilot_id: int) -> list[HypothesisAnalysis]:
             registered_late=bool(hypothesis.registered_late),
         )
         items.append((frame, spec, bool(values["is_primary"])))
-        meta.append((hypothesis.code, measure.code, bool(values["is_primary"]), data, measure.id))
+        meta.append(
+            {
+                "code": hypothesis.code,
+                "measure": measure.code,
+                "is_primary": bool(values["is_primary"]),
+                "data": data,
+                "measure_id": measure.id,
+                "min_effect": float(values["min_effect"]),
+                "min_effect_type": str(values["min_effect_type"]),
+            }
+        )
     results = analyze_many(items)
     return [
-        HypothesisAnalysis(code, measure, primary, result, data, measure_id)
-        for (code, measure, primary, data, measure_id), result in zip(meta, results, strict=True)
+        HypothesisAnalysis(result=result, **facts)
+        for facts, result in zip(meta, results, strict=True)
     ]

@@ -62,7 +62,7 @@ from tracker.reports.recommendation import propose
 from tracker.services import audit
 from tracker.services.analysis import HypothesisAnalysis, analyze_pilot, measurement_frame
 from tracker.services.common import sha256_hex, snapshot
-from tracker.services.hypotheses import effective_values, list_amendments, list_hypotheses
+from tracker.services.hypotheses import list_amendments, list_hypotheses
 from tracker.services.journal import list_interventions, list_observations
 from tracker.services.pilots import get_pilot
 from tracker.services.versioning import save_versioned
@@ -138,19 +138,9 @@ def save_draft(
             # save like any other (PostgreSQL reports it here; SQLite serialises writers, so
             # there the second one finds the row and fails the version check instead).
             with session.begin_nested():
-                session.add(row)
-                session.flush()
+                audit.insert(session, row, entity="report_draft", actor=actor, pilot_id=pilot_id)
         except IntegrityError:
             raise ConflictError("report_draft", pilot.slug, expected_version, 1) from None
-        audit.record(
-            session,
-            actor=actor,
-            action="create",
-            entity="report_draft",
-            entity_id=row.id,
-            pilot_id=pilot_id,
-            after=snapshot(row),
-        )
         return 1
     save_versioned(
         session,
@@ -344,18 +334,15 @@ def build_report(
     )
     analyses = analyze_pilot(session, pilot_id)
     by_code = {h.code: h for h in hypotheses}
-    outcomes = []
-    for a in analyses:
-        hypothesis = by_code[a.code]
-        tested = effective_values(session, hypothesis)  # as analysed: amendments applied
-        outcomes.append(
-            _outcome(
-                a,
-                measures[hypothesis.measure_id],  # type: ignore[arg-type]
-                min_effect=float(tested["min_effect"]),
-                min_effect_type=str(tested["min_effect_type"]),
-            )
+    outcomes = [
+        _outcome(
+            a,
+            measures[by_code[a.code].measure_id],  # type: ignore[arg-type]
+            min_effect=a.min_effect,
+            min_effect_type=a.min_effect_type,
         )
+        for a in analyses
+    ]
     exploratory = tuple(_exploratory(session, pilot_id, pilot.intervention_start, set(measures)))
     if draft is None:
         draft, _ = get_draft(session, pilot_id)
