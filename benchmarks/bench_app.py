@@ -118,19 +118,9 @@ STRATEGIES = (
 )
 STATUSES = ("running", "running", "evaluating", "closed", "baseline")
 
-# The browser: the same Chromium and flags as the end-to-end tests (tests/e2e/browser.py).
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORT = {"width": 1400, "height": 900}
-APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# The browser: the same Chromium, flags, window and idle marker as the end-to-end tests.
+from tests.e2e.browser import APP_IDLE, CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: E402
+
 SERVER_START_TIMEOUT = 120  # seconds
 PAGE_TIMEOUT = 600  # seconds, one page run (AppTest) or one page load (browser)
 EMPTY_PAGE = 'import streamlit as st\n\nst.write("")\n'
