@@ -3,9 +3,11 @@
 import streamlit as st
 
 from tracker.i18n import register, t
+from tracker.services.access import Action
 from tracker.services.exports import tidy_measurements_csv
-from tracker.services.pilots import find_pilot_by_slug, pilot_titles
+from tracker.services.pilots import open_pilot, pilot_titles
 from tracker.ui import current_language, read
+from tracker.ui.auth import require_page
 
 register(
     {
@@ -20,18 +22,19 @@ register(
     }
 )
 
+actor = require_page(Action.export)
 lang = current_language()
 st.title(t("ui.nav.export", lang))
 st.markdown(t("ui.export.intro", lang))
-titles = read(pilot_titles)
+titles = read(lambda s: pilot_titles(s, actor=actor))
 if not titles:
     st.info(t("ui.export.none", lang))
     st.stop()
 slug = st.selectbox(
     t("ui.pilot.choose", lang), list(titles), format_func=titles.get, key="export-pilot"
 )
-pilot = read(lambda s: find_pilot_by_slug(s, slug))
-csv = read(lambda s: tidy_measurements_csv(s, pilot.id))
+pilot = read(lambda s: open_pilot(s, actor, slug))
+csv = read(lambda s: tidy_measurements_csv(s, pilot.id, actor=actor))
 st.download_button(
     t("ui.export.download", lang),
     data=csv.encode("utf-8"),

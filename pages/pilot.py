@@ -4,12 +4,14 @@ import streamlit as st
 
 from tracker.i18n import t
 from tracker.io.text import inert_markdown
-from tracker.services.pilots import find_pilot_by_slug, pilot_titles
+from tracker.services.pilots import open_pilot, pilot_titles
 from tracker.ui import current_language, lessons_view, read
 from tracker.ui import pilot_view as view
+from tracker.ui.auth import require_page
 
+actor = require_page()
 lang = current_language()
-titles = read(pilot_titles)
+titles = read(lambda s: pilot_titles(s, actor=actor))
 if not titles:
     st.title(t("ui.nav.pilot", lang))
     st.info(t("ui.pilot.none", lang), icon=":material/info:")
@@ -26,7 +28,7 @@ slug = st.selectbox(
     key="pilot-choice",
 )
 st.query_params["pilot"] = slug  # the address always names the pilot shown: shareable
-pilot = read(lambda s: find_pilot_by_slug(s, slug))
+pilot = read(lambda s: open_pilot(s, actor, slug))
 st.title(inert_markdown(pilot.title))  # a title is the officer's text: shown as typed
 
 labels = [t(f"ui.tab.{name}", lang) for name in view.TABS]
@@ -39,6 +41,7 @@ render = {
     "journal": lambda: view.journal_tab(pilot, lang),
     "analysis": lambda: view.analysis_tab(pilot, lang),
     "lessons": lambda: lessons_view.lessons_tab(pilot, lang),
+    "history": lambda: view.history_tab(pilot, lang),
 }
 for name, tab in zip(view.TABS, tabs, strict=True):
     # Only the open tab is built: the others would cost their queries and analyses for nothing.

@@ -48,9 +48,11 @@ from tracker.services import (  # noqa: E402
 from tracker.services.demo import (  # noqa: E402
     DEMO_COMMENT,
     DEMO_DATA_DIR,
+    DEMO_ORGANISATION,
     DEMO_USERS,
     EXPERIMENTS_DIR,
 )
+from tracker.services.access import system  # noqa: E402
 from tracker.services.measurements import store_measurement_frame  # noqa: E402
 
 SEED = 2015
@@ -1125,11 +1127,13 @@ def csv_text(rows: list[dict[str, Any]]) -> str:
 # --------------------------------------------------------------------------- pilot files
 def build_pilot(session: Any, pilot: DemoPilot) -> int:
     """Create the pilot through the services, as its officer would have, at fixed times."""
-    actor = OWNER
+    actor = system(OWNER)
+    # Every demo pilot belongs to the one demo organisation (and keeps its own municipality),
+    # so that the demo accounts of every role see the whole demo portfolio.
     org = organisations.get_or_create_organisation(
         session,
-        name=pilot.definition["municipality"],
-        cbs_code=pilot.definition["municipality_code"],
+        name=DEMO_ORGANISATION["name"],
+        cbs_code=DEMO_ORGANISATION["cbs_code"],
         actor=actor,
     )
     organisations.get_or_create_user(
@@ -1158,7 +1162,7 @@ def build_pilot(session: Any, pilot: DemoPilot) -> int:
             target.id,
             {"field": a["field"], "new_value": a["new_value"], "reason": a["reason"]},
             expected_version=target.version,
-            actor=a["author"],
+            actor=system(a["author"]),
         )
         # The service stamps "now"; the demo needs a fixed, plausible moment.
         amendment.created_at = a["created_at"]
@@ -1195,7 +1199,7 @@ def generate(root: Path = ROOT) -> list[Path]:
                     pilot_id,
                     pd.read_csv(io.StringIO(csv_text(rows)), dtype={"area": str}),
                     source=CSV_SOURCE,
-                    actor=OWNER,
+                    actor=system(OWNER),
                 )
                 text = pilot_files.export_toml(session, pilot_id, data=data, comment=DEMO_COMMENT)
                 toml_path = root / EXPERIMENTS_DIR / f"{slug}.toml"

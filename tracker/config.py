@@ -5,6 +5,7 @@ Every setting has a default and a help text; the README lists them all (a test c
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -33,8 +34,22 @@ class Settings:
     language: str = _setting("nl", "Default interface language: nl (Dutch) or en (English).")
     actor: str = _setting(
         "",
-        "Name recorded as 'who' in the audit trail (and on published reports) for writes. "
-        "Default: the login name of the operating-system user in the CLI, 'app' in the app.",
+        "Name recorded as 'who' in the audit trail for writes made with the CLI (which acts "
+        "with the database's own rights). Default: cli:<login name of the operating-system "
+        "user>. The app records the signed-in account instead.",
+    )
+    session_timeout_minutes: str = _setting(
+        "30",
+        "Minutes without activity after which the app signs a person out.",
+    )
+    login_lockout_after: str = _setting(
+        "5",
+        "Failed sign-ins in a row after which an account must wait before the next attempt.",
+    )
+    login_lockout_seconds: str = _setting(
+        "60",
+        "The first wait after too many failed sign-ins (seconds); it doubles with every further "
+        "failure, up to 15 minutes. A correct password ends it.",
     )
     import_max_bytes: str = _setting(
         str(200 * 1024 * 1024),
@@ -45,6 +60,10 @@ class Settings:
     @property
     def busy_timeout_ms(self) -> int:
         return int(self.sqlite_busy_timeout_ms)
+
+    @property
+    def session_timeout(self) -> dt.timedelta:
+        return dt.timedelta(minutes=float(self.session_timeout_minutes))
 
     @property
     def max_import_bytes(self) -> int:

@@ -101,6 +101,7 @@ class ObservationKind(StrEnum):
     obstacle = "obstacle"
     quote = "quote"
     decision = "decision"
+    comment = "comment"  # a reader's remark (managers may comment; see services.access)
 
 
 def _check(pattern: re.Pattern[str], value: str, code: str) -> str:
@@ -129,6 +130,12 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=500)
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Sign-in: failures since the last success and, after too many, no attempt before this time.
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    last_login_at: datetime | None = None
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 # --------------------------------------------------------------------------- measure (codebook)
@@ -245,6 +252,18 @@ class Pilot(PilotBase, table=True):
     version: int = Field(default=1, description="Optimistic lock: bumped on every save")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PilotMember(SQLModel, table=True):
+    """A colleague in a pilot's team: may edit it, enter data and publish, like its owner."""
+
+    __tablename__ = "pilot_member"
+    __table_args__ = (UniqueConstraint("pilot_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilot.id", index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 # --------------------------------------------------------------------------- hypothesis

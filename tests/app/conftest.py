@@ -7,12 +7,13 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.app_helpers import point_app_at
+from tests.app_helpers import make_accounts, point_app_at
 
 
 @pytest.fixture
 def app_db(engine, monkeypatch) -> Iterator[Engine]:
-    """A migrated database that the app uses."""
+    """A migrated database that the app uses, with one test account per role."""
+    make_accounts(engine)
     yield from point_app_at(engine, monkeypatch)
 
 

@@ -16,7 +16,7 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from tests import factories
-from tests.app_helpers import APP, TIMEOUT, open_page
+from tests.app_helpers import APP, TIMEOUT, account_email, open_page, sign_in
 from tracker.db import session_scope
 from tracker.services import hypotheses
 
@@ -65,8 +65,8 @@ def two_pilots(engine, app_db) -> dict[str, int]:
     return {"noord": noord.id, "armoede": armoede.id}
 
 
-def run_app(**query: str) -> AppTest:
-    return open_page(**query)
+def run_app(role: str | None = "admin", **query: str) -> AppTest:
+    return open_page(role=role, **query)
 
 
 def headers(at: AppTest) -> list[str]:
@@ -196,12 +196,12 @@ def test_empty_database_message_in_english(app_db):
 
 
 def test_database_without_tables_says_to_upgrade(bare_db):
-    at = run_app()
+    at = run_app(role=None)  # nobody can be signed in to a database without tables
     assert not at.dataframe
     [warning] = at.warning
     assert warning.value.startswith("De database is nog niet ingericht.")
     assert "`tracker db upgrade`" in warning.value
-    assert [t.value for t in at.title] == ["Proeftuin: leren van beleidsexperimenten"]
+    assert [t.value for t in at.title] == ["Inloggen bij Proeftuin"]
 
 
 def test_database_from_another_app_version_says_to_upgrade(app_db):
@@ -215,7 +215,7 @@ def test_unreachable_database_is_explained_without_password(monkeypatch):
     monkeypatch.setenv("TRACKER_DATABASE_URL", "postgresql+psycopg://app:geheim@127.0.0.1:9/x")
     st.cache_resource.clear()
     try:
-        [warning] = run_app().warning
+        [warning] = run_app(role=None).warning
     finally:
         st.cache_resource.clear()
     assert warning.value.startswith("De database (postgresql+psycopg://app:***@127.0.0.1:9/x)")
@@ -233,7 +233,7 @@ PAGES = [
 @pytest.mark.parametrize(("page", "dutch", "english"), PAGES)
 def test_every_page_opens_on_an_empty_database_in_both_languages(app_db, page, dutch, english):
     for lang, title in [("nl", dutch), ("en", english)]:
-        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        at = sign_in(AppTest.from_file(str(APP), default_timeout=TIMEOUT), account_email("admin"))
         at.query_params["lang"] = lang
         at.run().switch_page(page).run()
         assert not at.exception
@@ -245,7 +245,7 @@ def test_the_library_page_says_what_comes_in_both_languages(app_db):
         ("nl", "Bibliotheek", "wordt nog gebouwd"),
         ("en", "Library", "still"),
     ]:
-        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        at = sign_in(AppTest.from_file(str(APP), default_timeout=TIMEOUT), account_email("admin"))
         at.query_params["lang"] = lang
         at.run().switch_page("pages/library.py").run()
         assert not at.exception

@@ -11,10 +11,11 @@ import pytest
 from sqlmodel import select
 
 from tests import factories
-from tests.app_helpers import open_page
+from tests.app_helpers import account_email, open_page
 from tracker.db import session_scope
 from tracker.models import Amendment, Hypothesis, Measure, Measurement, Pilot
 from tracker.services import hypotheses
+from tracker.services.access import system
 from tracker.services.exports import tidy_measurements_csv
 from tracker.services.measurements import import_measurements
 from tracker.services.verdicts import refresh_verdicts
@@ -127,6 +128,7 @@ def test_a_shared_link_opens_the_pilot_and_its_tab(world):
         "Logboek",
         "Analyse",
         "Lessen",
+        "Geschiedenis",
     ]
     assert at.session_state["tab"] == "Metingen"
 
@@ -235,6 +237,7 @@ def test_pilot_page_in_english(world):
         "Journal",
         "Analysis",
         "Lessons",
+        "History",
     ]
     assert any("**If we**" in m.value for m in at.markdown)
 
@@ -309,7 +312,8 @@ def test_lessons_override_needs_a_reason_then_publishing_freezes_a_version(world
     assert at.selectbox(key="lessons-version").value == 1
     with session_scope(engine) as session:
         [row] = session.exec(select(Report)).all()
-    assert (row.number, row.published_by) == (1, "app")  # TRACKER_ACTOR unset: "app"
+    # Published by the signed-in account, not a configured name.
+    assert (row.number, row.published_by) == (1, account_email("admin"))
     assert row.content_hash in " ".join(i.value for i in at.info)
     assert not at.get("text_area")  # a published version is read, not edited
 
@@ -326,7 +330,7 @@ def test_a_stale_draft_save_is_refused_and_keeps_the_newer_draft(world, engine):
             world["noord"],
             Draft(narrative=Narrative(summary="Van een collega")),
             expected_version=0,
-            actor="collega@example.org",
+            actor=system("collega@example.org"),
         )
     at.text_area(key="lessons-f-summary").input("Van mij")
     at.button(key="lessons-save").click().run()
@@ -397,7 +401,9 @@ def test_export_offers_the_tidy_csv_of_the_chosen_pilot(world, engine):
     at = open_page("pages/export.py")
     button = at.get("download_button")[0]
     with session_scope(engine) as session:
-        expected = tidy_measurements_csv(session, world["zuid"])  # sorted by title: Mentoren first
+        expected = tidy_measurements_csv(
+            session, world["zuid"], actor=system("test")
+        )  # sorted by title: Mentoren first
     assert button.proto.label == "Download CSV"
     assert at.selectbox(key="export-pilot").value == "mentoren-zuid"
     assert expected.startswith("pilot,measure,period")

@@ -21,6 +21,7 @@ from tracker.config import load_settings
 from tracker.db import make_engine, session_scope
 from tracker.errors import ConflictError, LockedError, NotFoundError, TrackerError, ValidationError
 from tracker.i18n import t
+from tracker.services.access import Actor, system
 
 console = Console()
 err_console = Console(stderr=True)
@@ -40,14 +41,17 @@ def engine() -> Engine:
     return make_engine()
 
 
-def actor() -> str:
+def actor() -> Actor:
+    """The CLI acts as a system actor: whoever runs it on the server already holds the
+    database's credentials. Its name (TRACKER_ACTOR, else ``cli:<login name>``) goes into the
+    audit trail."""
     settings = load_settings()
     if settings.actor:
-        return settings.actor
+        return system(settings.actor)
     try:
-        return f"cli:{getpass.getuser()}"
+        return system(f"cli:{getpass.getuser()}")
     except Exception:  # pragma: no cover - no login name in some containers
-        return "cli"
+        return system("cli")
 
 
 def language() -> str:

@@ -30,7 +30,7 @@ LIST_COLUMNS = ("id", "title", "municipality", "status", "hypotheses", "measurem
 def list_(fmt: OutputFormat = FORMAT_OPTION) -> None:
     """List pilots: id, title, municipality, status, number of hypotheses and measurements."""
     with transaction() as session:
-        rows = [s.to_dict() for s in list_pilot_summaries(session)]
+        rows = [s.to_dict() for s in list_pilot_summaries(session, actor=actor())]
     if fmt == OutputFormat.json:
         print_rows(rows, LIST_COLUMNS, fmt)
     else:

@@ -47,7 +47,7 @@ EXPECTED_DIRECTIONS = ("increase", "decrease", "no_change")
 EFFECT_TYPES = ("absolute", "relative")
 DESIGNS = ("auto", "prepost", "its", "did", "spc")
 INTERVENTION_STATUSES = ("planned", "delivered", "cancelled")
-OBSERVATION_KINDS = ("cause", "unforeseen_effect", "obstacle", "quote", "decision")
+OBSERVATION_KINDS = ("cause", "unforeseen_effect", "obstacle", "quote", "decision", "comment")
 
 MESSAGES: dict[str, dict[str, str]] = {
     "error.file_syntax": {

@@ -9,6 +9,8 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel, col, select
 
 from tracker.models import AuditEvent, utcnow
+from tracker.services import access
+from tracker.services.access import Actor
 from tracker.services.common import canonical_json, sha256_hex, snapshot
 
 GENESIS_HASH = "0" * 64
@@ -46,7 +48,7 @@ def _wait_for_other_appends(session: Session) -> None:
 def record(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     action: str,
     entity: str,
     entity_id: int | None,
@@ -61,7 +63,7 @@ def record(
     # Microseconds are dropped so the hashed time survives every database round trip.
     event = AuditEvent(
         at=utcnow().replace(microsecond=0),
-        actor=actor,
+        actor=actor.name,
         action=action,
         entity=entity,
         entity_id=entity_id,
@@ -78,7 +80,7 @@ def record(
 
 
 def insert(
-    session: Session, row: SQLModel, *, entity: str, actor: str, pilot_id: int | None = None
+    session: Session, row: SQLModel, *, entity: str, actor: Actor, pilot_id: int | None = None
 ) -> Any:
     """Add a new row and its "create" event (the row's own id, its full content as after)."""
     session.add(row)
@@ -122,3 +124,14 @@ def verify_chain(session: Session) -> ChainCheck:
             return ChainCheck(False, len(events), event.id)
         prev = event.hash
     return ChainCheck(True, len(events))
+
+
+def pilot_history(session: Session, pilot: Any, *, actor: Actor) -> list[AuditEvent]:
+    """Every audit event of a pilot, newest first: what the app shows as its history."""
+    access.require(session, actor, access.Action.view, pilot)
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.pilot_id == pilot.id)
+        .order_by(col(AuditEvent.id).desc())
+    )
+    return list(session.exec(query))

@@ -28,9 +28,15 @@ def snapshot(row: SQLModel | None) -> dict[str, Any] | None:
     """A JSON-safe copy of a row, for audit before/after values.
 
     Enum columns come back from the database as plain strings, which serialize the same;
-    pydantic's "expected enum" warnings about them are noise, so they are off.
+    pydantic's "expected enum" warnings about them are noise, so they are off. Secrets (a
+    password hash) never enter the audit trail.
     """
-    return None if row is None else row.model_dump(mode="json", warnings=False)
+    if row is None:
+        return None
+    return row.model_dump(mode="json", warnings=False, exclude=SECRET_FIELDS)
+
+
+SECRET_FIELDS = {"password_hash"}
 
 
 def canonical_json(data: Any) -> str:

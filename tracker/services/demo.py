@@ -17,20 +17,24 @@ from sqlmodel import Session
 from tracker.config import PROJECT_ROOT
 from tracker.io import pilot_file as pf
 from tracker.models import Role
-from tracker.services import organisations, pilot_files, pilots
+from tracker.services import accounts, organisations, pilot_files, pilots
+from tracker.services.access import Actor
 from tracker.services.verdicts import refresh_verdicts
 
 DEMO_COMMENT = "Fictieve demonstratiegegevens — geen echte personen of organisaties"
 EXPERIMENTS_DIR = "experiments"
 DEMO_DATA_DIR = "data/demo"
 
-# The organisation the demo accounts belong to (every demo pilot keeps its own municipality).
-DEMO_ORGANISATION = {"name": "Utrecht", "cbs_code": "GM0344"}
-DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
-    ("officer@demo.proeftuin.example", "Demo beleidsmedewerker", Role.officer),
-    ("manager@demo.proeftuin.example", "Demo manager", Role.manager),
-    ("analyst@demo.proeftuin.example", "Demo analist", Role.analyst),
-    ("admin@demo.proeftuin.example", "Demo beheerder", Role.admin),
+# The fictitious organisation that owns every demo pilot and account (each pilot keeps its own
+# municipality): one portfolio that the demo accounts of every role can see.
+DEMO_ORGANISATION = {"name": "Demo-organisatie (fictief)", "cbs_code": "GM9999"}
+# (e-mail, name, role, password). The passwords are public on purpose: the login page shows
+# them, but only while the database holds the demo pilots (``demo_loaded``).
+DEMO_USERS: tuple[tuple[str, str, Role, str], ...] = (
+    ("officer@demo.proeftuin.example", "Demo beleidsmedewerker", Role.officer, "proeftuin-officer"),
+    ("manager@demo.proeftuin.example", "Demo manager", Role.manager, "proeftuin-manager"),
+    ("analyst@demo.proeftuin.example", "Demo analist", Role.analyst, "proeftuin-analyst"),
+    ("admin@demo.proeftuin.example", "Demo beheerder", Role.admin, "proeftuin-admin"),
 )
 
 
@@ -104,15 +108,17 @@ def demo_loaded(session: Session, *, root: Path = PROJECT_ROOT) -> bool:
     return all(s is not None and pilots.find_pilot_by_slug(session, s) for s in slugs)
 
 
-def ensure_demo_users(session: Session, *, actor: str) -> int:
-    """The demo organisation and one account per role (no passwords). Returns # created."""
+def ensure_demo_users(session: Session, *, actor: Actor) -> int:
+    """The demo organisation and one account per role, with the demo passwords. Returns the
+    number of accounts created (an existing demo account without a password gets its own)."""
     org = organisations.get_or_create_organisation(
         session, name=DEMO_ORGANISATION["name"], cbs_code=DEMO_ORGANISATION["cbs_code"], actor=actor
     )
     assert org.id is not None
     created = 0
-    for email, name, role in DEMO_USERS:
-        if organisations.get_user_by_email(session, email) is None:
+    for email, name, role, password in DEMO_USERS:
+        user = organisations.get_user_by_email(session, email)
+        if user is None:
             created += 1
             organisations.get_or_create_user(
                 session,
@@ -121,14 +127,17 @@ def ensure_demo_users(session: Session, *, actor: str) -> int:
                 display_name=name,
                 role=role,
                 actor=actor,
+                password_hash=accounts.hash_password(password),
             )
+        elif user.password_hash is None:
+            accounts.set_password(session, email, password, actor=actor)
     return created
 
 
 def load_demo(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     root: Path = PROJECT_ROOT,
     progress: Callable[[DemoPilotResult], None] | None = None,
 ) -> DemoLoadReport:

@@ -14,8 +14,9 @@ from sqlmodel import Session, col, select
 from tracker.io.measurements import VALUE_COLUMNS
 from tracker.io.text import inert_cell
 from tracker.models import Measure, Measurement
+from tracker.services.access import Action, Actor
 from tracker.services.analysis import TIDY_COLUMNS as ANALYSIS_COLUMNS
-from tracker.services.pilots import get_pilot
+from tracker.services.pilots import checked_pilot, get_pilot
 
 __all__ = ["TIDY_COLUMNS", "tidy_measurements", "tidy_measurements_csv"]
 
@@ -81,11 +82,12 @@ def _number_texts(values: np.ndarray) -> list[str]:
     return out
 
 
-def tidy_measurements_csv(session: Session, pilot_id: int) -> str:
+def tidy_measurements_csv(session: Session, pilot_id: int, *, actor: Actor) -> str:
     """:func:`tidy_measurements` as CSV text: UTF-8, comma separator, decimal point, '\\n'
     line ends, a header row, no index, an empty cell for a missing value, quotes only where a
     cell needs them (RFC 4180). A text cell starting with =, +, -, @, tab or CR gets a
     leading ' so that a spreadsheet shows it instead of running it."""
+    checked_pilot(session, pilot_id, actor, Action.export)
     frame = tidy_measurements(session, pilot_id)
     texts = frame.assign(
         # Text cells a spreadsheet would run as a formula get a leading "'" (tracker.io.text);

@@ -23,9 +23,10 @@ from tracker.models import (
     utcnow,
 )
 from tracker.services import audit
+from tracker.services.access import Action, Actor
 from tracker.services.common import canonical_json, sha256_hex, snapshot, validate
 from tracker.services.measures import find_measure
-from tracker.services.pilots import get_pilot
+from tracker.services.pilots import checked_pilot
 from tracker.services.versioning import check_version, guarded_update, save_versioned
 
 # What a registration promises; the hash covers exactly these (and the measure's code).
@@ -109,10 +110,10 @@ def _measure_id(session: Session, code: str) -> int:
 
 
 def add_hypothesis(
-    session: Session, pilot_id: int, data: HypothesisCreate | dict[str, Any], *, actor: str
+    session: Session, pilot_id: int, data: HypothesisCreate | dict[str, Any], *, actor: Actor
 ) -> Hypothesis:
+    checked_pilot(session, pilot_id, actor, Action.edit_pilot)
     valid = validate(HypothesisCreate, data)
-    get_pilot(session, pilot_id)
     if find_hypothesis(session, pilot_id, valid.code) is not None:
         raise ValidationError.single("code", "duplicate", valid.code)
     hypothesis = Hypothesis.model_validate(
@@ -128,11 +129,12 @@ def update_hypothesis(
     changes: HypothesisUpdate | dict[str, Any],
     *,
     expected_version: int,
-    actor: str,
+    actor: Actor,
 ) -> Hypothesis:
     """Edit a draft hypothesis. Registered ones raise LockedError: amend them instead."""
-    valid = validate(HypothesisUpdate, changes)
     hypothesis = get_hypothesis(session, hypothesis_id)
+    checked_pilot(session, hypothesis.pilot_id, actor, Action.edit_pilot)
+    valid = validate(HypothesisUpdate, changes)
     if hypothesis.is_locked:
         raise LockedError(hypothesis.code, hypothesis.registered_at)
     check_version("hypothesis", hypothesis, expected_version)
@@ -156,7 +158,7 @@ def register_hypotheses(
     session: Session,
     pilot_id: int,
     *,
-    actor: str,
+    actor: Actor,
     registered_late: bool = False,
     now: dt.datetime | None = None,
 ) -> list[Hypothesis]:
@@ -165,7 +167,7 @@ def register_hypotheses(
     After the intervention start date this is refused unless ``registered_late`` is set; the
     flag is stored on each hypothesis and shown wherever it appears.
     """
-    pilot = get_pilot(session, pilot_id)
+    pilot = checked_pilot(session, pilot_id, actor, Action.edit_pilot)
     now = now or utcnow()
     late = now.date() > pilot.intervention_start
     if late and not registered_late:
@@ -194,7 +196,7 @@ def lock_hypothesis(
     registered_at: dt.datetime,
     registered_late: bool,
     content_hash: str,
-    actor: str,
+    actor: Actor,
 ) -> None:
     """Write a registration (time, late flag, hash of the content) with its audit event.
 
@@ -260,11 +262,12 @@ def amend_hypothesis(
     data: AmendmentCreate | dict[str, Any],
     *,
     expected_version: int,
-    actor: str,
+    actor: Actor,
 ) -> Amendment:
     """Record a change to a registered hypothesis, with its reason, beside the original."""
-    valid = validate(AmendmentCreate, data)
     hypothesis = get_hypothesis(session, hypothesis_id)
+    checked_pilot(session, hypothesis.pilot_id, actor, Action.edit_pilot)
+    valid = validate(AmendmentCreate, data)
     if not hypothesis.is_locked:
         raise ValidationError.single("hypothesis", "not_locked", hypothesis.code)
     check_version("hypothesis", hypothesis, expected_version)
@@ -278,7 +281,7 @@ def amend_hypothesis(
         old_value=as_text(old_value),
         new_value=as_text(new_value),
         reason=valid.reason,
-        author=actor,
+        author=actor.name,
     )
     stored = store_amendment(
         session, hypothesis, amendment, expected_version=expected_version, actor=actor
@@ -297,7 +300,7 @@ def store_amendment(
     amendment: Amendment,
     *,
     expected_version: int,
-    actor: str,
+    actor: Actor,
 ) -> Amendment:
     """Write a checked amendment beside its hypothesis, with its audit event.
 

@@ -12,20 +12,22 @@ from tracker.models import (
     InterventionCreate,
     Observation,
     ObservationCreate,
+    ObservationKind,
 )
 from tracker.services import audit
+from tracker.services.access import Action, Actor
 from tracker.services.common import validate
 from tracker.services.hypotheses import find_hypothesis
-from tracker.services.pilots import get_pilot
+from tracker.services.pilots import checked_pilot
 
 
 def add_intervention(
-    session: Session, pilot_id: int, data: InterventionCreate | dict[str, Any], *, actor: str
+    session: Session, pilot_id: int, data: InterventionCreate | dict[str, Any], *, actor: Actor
 ) -> Intervention:
+    checked_pilot(session, pilot_id, actor, Action.edit_pilot)
     valid = validate(InterventionCreate, data)
-    get_pilot(session, pilot_id)
     row = Intervention.model_validate(
-        valid.model_dump() | {"pilot_id": pilot_id, "created_by": actor}
+        valid.model_dump() | {"pilot_id": pilot_id, "created_by": actor.name}
     )
     return audit.insert(session, row, entity="intervention", actor=actor, pilot_id=pilot_id)
 
@@ -41,11 +43,16 @@ def list_interventions(session: Session, pilot_id: int) -> list[Intervention]:
 
 
 def add_observation(
-    session: Session, pilot_id: int, data: ObservationCreate | dict[str, Any], *, actor: str
+    session: Session, pilot_id: int, data: ObservationCreate | dict[str, Any], *, actor: Actor
 ) -> Observation:
-    """Add a journal entry, optionally linked to a hypothesis (by code) or an intervention."""
+    """Add a journal entry, optionally linked to a hypothesis (by code) or an intervention.
+
+    A comment needs the right to comment (managers have it); every other kind of entry is the
+    team's own journal and needs the right to edit the pilot.
+    """
     valid = validate(ObservationCreate, data)
-    get_pilot(session, pilot_id)
+    needed = Action.comment if valid.kind == ObservationKind.comment else Action.edit_pilot
+    checked_pilot(session, pilot_id, actor, needed)
     hypothesis_id = intervention_id = None
     if valid.hypothesis_code:
         hypothesis = find_hypothesis(session, pilot_id, valid.hypothesis_code)
@@ -71,7 +78,7 @@ def add_observation(
             "pilot_id": pilot_id,
             "hypothesis_id": hypothesis_id,
             "intervention_id": intervention_id,
-            "author": actor,
+            "author": actor.name,
         }
     )
     return audit.insert(session, row, entity="observation", actor=actor, pilot_id=pilot_id)

@@ -33,9 +33,10 @@ from tracker.errors import ConflictError, FieldError, ValidationError
 from tracker.io.measurements import VALUE_COLUMNS, RowError, parse_measurement_bytes, sort_errors
 from tracker.models import Measure, Measurement, Pilot, utcnow
 from tracker.services import audit
+from tracker.services.access import Action, Actor
 from tracker.services.common import snapshot
 from tracker.services.measurements import KIND_COLUMNS, check_against_pilot
-from tracker.services.pilots import get_pilot
+from tracker.services.pilots import checked_pilot, get_pilot
 
 __all__ = [
     "GRID_COLUMNS",
@@ -351,7 +352,7 @@ def save_measurement(
     area: str = "",
     group: str = "pilot",
     source: str = "",
-    actor: str,
+    actor: Actor,
     replace: bool = False,
 ) -> Measurement:
     """Save one measurement entered in a form, checked exactly as an imported row.
@@ -379,7 +380,7 @@ def save_measurement(
         (a ConflictError, code ``exists``) the measurement exists and ``replace`` is false, or
         someone saved it at the same moment. Nothing is written.
     """
-    pilot = get_pilot(session, pilot_id)
+    pilot = checked_pilot(session, pilot_id, actor, Action.enter_data)
     measure = _find_measure(session, measure_code)
     entered = {
         "period": period,
@@ -427,7 +428,7 @@ def save_measurement(
         for name, number in values.items():
             setattr(row, name, number)
         row.source = new["source"]
-        row.entered_by, row.entered_at = actor, utcnow()
+        row.entered_by, row.entered_at = actor.name, utcnow()
         session.add(row)
         session.flush()
         audit.record(
@@ -449,7 +450,7 @@ def save_measurement(
         area=key[1],
         group=key[2],  # type: ignore[arg-type]
         source=new["source"],
-        entered_by=actor,
+        entered_by=actor.name,
         **values,
     )
     try:
@@ -550,7 +551,7 @@ def save_measurement_grid(
     *,
     original: pd.DataFrame,
     edited: pd.DataFrame,
-    actor: str,
+    actor: Actor,
 ) -> GridSaveReport:
     """Save an edited grid (``st.data_editor`` output): all rows or none.
 
@@ -575,7 +576,7 @@ def save_measurement_grid(
     Raises NotFoundError for an unknown pilot, ValidationError for an unknown measure and
     ValueError for frames that are not a grid of this measure (programming errors).
     """
-    pilot = get_pilot(session, pilot_id)
+    pilot = checked_pilot(session, pilot_id, actor, Action.enter_data)
     measure = _find_measure(session, measure_code)
     kind_columns = KIND_COLUMNS[str(measure.kind)]
     cells = (*_KEY, *kind_columns)  # what a person edits
@@ -732,7 +733,7 @@ def _write_grid(
     updates: list[tuple[Measurement, dict[str, Any]]],
     inserts: list[dict[str, Any]],
     deletes: list[Measurement],
-    actor: str,
+    actor: Actor,
 ) -> GridSaveReport:
     kind_columns = KIND_COLUMNS[str(measure.kind)]
     before = {
@@ -755,7 +756,7 @@ def _write_grid(
         row.period, row.area, row.group = new["period"], new["area"], new["group"]
         for name in VALUE_COLUMNS:
             setattr(row, name, new[name])
-        row.entered_by, row.entered_at = actor, now
+        row.entered_by, row.entered_at = actor.name, now
         session.add(row)
     session.flush()
     added = [
@@ -766,7 +767,7 @@ def _write_grid(
             area=new["area"],
             group=new["group"],
             source=new["source"],
-            entered_by=actor,
+            entered_by=actor.name,
             entered_at=now,
             **{c: new[c] for c in VALUE_COLUMNS},
         )

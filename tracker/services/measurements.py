@@ -31,7 +31,8 @@ from tracker.io.measurements import (
 )
 from tracker.models import Group, Measure, MeasureKind, Measurement, utcnow
 from tracker.services import audit
-from tracker.services.pilots import get_pilot
+from tracker.services.access import Action, Actor
+from tracker.services.pilots import checked_pilot
 
 # Which value columns each kind of measure fills; the others stay empty.
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -114,7 +115,7 @@ def import_measurements(
     *,
     measure_code: str | None = None,
     dry_run: bool = False,
-    actor: str,
+    actor: Actor,
 ) -> ImportReport:
     """Import a tidy measurement file (CSV or XLSX) into a pilot: every row or none.
 
@@ -134,7 +135,7 @@ def import_measurements(
     parsed = read_measurement_file(
         Path(path), measure_code=measure_code, max_bytes=load_settings().max_import_bytes
     )
-    pilot = get_pilot(session, pilot_id)
+    pilot = checked_pilot(session, pilot_id, actor, Action.enter_data)
     frame = parsed.frame
     codes = parsed.measure_codes
 
@@ -461,7 +462,7 @@ def _row_tuples(columns: Mapping[str, Any], names: Sequence[str], n: int) -> Ite
 
 
 def store_measurement_frame(
-    session: Session, pilot_id: int, frame: pd.DataFrame, *, source: str, actor: str
+    session: Session, pilot_id: int, frame: pd.DataFrame, *, source: str, actor: Actor
 ) -> int:
     """Insert a checked tidy frame as measurements of ``pilot_id``; return the number of rows.
 
@@ -501,7 +502,7 @@ def store_measurement_frame(
             if not np.isnan(values).all():  # an all-empty column is left to its NULL default
                 columns[name] = values
     columns["source"] = _text_column(frame, "source", source)
-    columns["entered_by"] = actor
+    columns["entered_by"] = actor.name
     connection = session.connection()
     dialect = connection.dialect.name
     now = utcnow()

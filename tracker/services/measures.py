@@ -8,7 +8,8 @@ from sqlmodel import Session, col, select
 
 from tracker.errors import NotFoundError, ValidationError
 from tracker.models import Measure, MeasureCreate, MeasureUpdate
-from tracker.services import audit
+from tracker.services import access, audit
+from tracker.services.access import Action, Actor
 from tracker.services.common import snapshot, validate
 
 
@@ -28,8 +29,9 @@ def list_measures(session: Session) -> list[Measure]:
 
 
 def create_measure(
-    session: Session, data: MeasureCreate | dict[str, Any], *, actor: str
+    session: Session, data: MeasureCreate | dict[str, Any], *, actor: Actor
 ) -> Measure:
+    access.require(session, actor, Action.add_measure)
     valid = validate(MeasureCreate, data)
     if find_measure(session, valid.code) is not None:
         raise ValidationError.single("code", "duplicate", valid.code)
@@ -38,7 +40,7 @@ def create_measure(
 
 
 def ensure_measure(
-    session: Session, data: MeasureCreate | dict[str, Any], *, actor: str
+    session: Session, data: MeasureCreate | dict[str, Any], *, actor: Actor
 ) -> Measure:
     """Return the codebook entry with this code, creating it when it does not exist yet."""
     valid = validate(MeasureCreate, data)
@@ -46,8 +48,9 @@ def ensure_measure(
 
 
 def update_measure(
-    session: Session, code: str, changes: MeasureUpdate | dict[str, Any], *, actor: str
+    session: Session, code: str, changes: MeasureUpdate | dict[str, Any], *, actor: Actor
 ) -> Measure:
+    access.require(session, actor, Action.manage_codebook)
     valid = validate(MeasureUpdate, changes)
     measure = get_measure(session, code)
     before = snapshot(measure)

@@ -12,7 +12,8 @@ from tracker import i18n
 from tracker.codes import GM_CODE
 from tracker.errors import NotFoundError
 from tracker.models import Organisation, Role, User
-from tracker.services import audit
+from tracker.services import access, audit
+from tracker.services.access import Action, Actor
 from tracker.services.common import validate
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -55,12 +56,18 @@ class _UserInput(SQLModel):
 
 
 def get_or_create_organisation(
-    session: Session, *, name: str, cbs_code: str, actor: str
+    session: Session, *, name: str, cbs_code: str, actor: Actor
 ) -> Organisation:
+    """The organisation with this CBS code; a new one only for a system actor (the CLI)."""
     valid = validate(_OrganisationInput, {"name": name, "cbs_code": cbs_code})
     org = session.exec(select(Organisation).where(Organisation.cbs_code == cbs_code)).first()
     if org is not None:
+        assert org.id is not None
+        access.require_organisation(actor, org.id, Action.create_pilot)
         return org
+    if not actor.is_system:
+        assert actor.role is not None
+        raise access.AccessDenied("organisation", actor.role, Action.create_pilot)
     org = Organisation(name=valid.name, cbs_code=valid.cbs_code)
     return audit.insert(session, org, entity="organisation", actor=actor)
 
@@ -76,8 +83,11 @@ def get_or_create_user(
     email: str,
     display_name: str,
     role: Role | str = Role.officer,
-    actor: str,
+    actor: Actor,
+    password_hash: str | None = None,
 ) -> User:
+    access.require(session, actor, Action.manage_users)
+    access.require_organisation(actor, organisation_id, Action.manage_users)
     valid = validate(_UserInput, {"email": email, "display_name": display_name, "role": role})
     user = get_user_by_email(session, valid.email)
     if user is not None:
@@ -89,5 +99,6 @@ def get_or_create_user(
         email=valid.email,
         display_name=valid.display_name,
         role=valid.role,
+        password_hash=password_hash,
     )
     return audit.insert(session, user, entity="user", actor=actor)

@@ -34,7 +34,8 @@ from tracker.models import (
     User,
     utcnow,
 )
-from tracker.services import audit, hypotheses, journal, measures, organisations, pilots
+from tracker.services import access, audit, hypotheses, journal, measures, organisations, pilots
+from tracker.services.access import Action, Actor
 from tracker.services.common import validate
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -239,7 +240,7 @@ def _prefixed(exc: ValidationError, prefix: str) -> ValidationError:
     )
 
 
-def _ensure_measures(session: Session, pilot: pf.PilotFile, *, actor: str) -> int:
+def _ensure_measures(session: Session, pilot: pf.PilotFile, *, actor: Actor) -> int:
     """Create the codebook entries the file brings; refuse ones that clash. Returns # created."""
     errors: list[FieldError] = []
     missing: list[tuple[int, pf.MeasureEntry]] = []
@@ -270,7 +271,7 @@ def _ensure_measures(session: Session, pilot: pf.PilotFile, *, actor: str) -> in
     return len(missing)
 
 
-def _owner(session: Session, pilot: pf.PilotFile, org: Organisation, *, actor: str) -> None:
+def _owner(session: Session, pilot: pf.PilotFile, org: Organisation, *, actor: Actor) -> None:
     """The owner must exist for the pilot to keep its owner; create a login-less account."""
     if pilot.owner_email and organisations.get_user_by_email(session, pilot.owner_email) is None:
         assert org.id is not None
@@ -306,7 +307,7 @@ def _hash_errors(pilot: pf.PilotFile) -> list[FieldError]:
 
 
 def _restore_registration(
-    session: Session, hypothesis: Hypothesis, entry: pf.HypothesisEntry, where: str, *, actor: str
+    session: Session, hypothesis: Hypothesis, entry: pf.HypothesisEntry, where: str, *, actor: Actor
 ) -> None:
     """Put back registered_at/late and the hash, after checking the hash against the content
     as stored (what the services made of the file's values)."""
@@ -331,7 +332,7 @@ def _restore_registration(
 
 
 def _restore_amendments(
-    session: Session, hypothesis: Hypothesis, entry: pf.HypothesisEntry, where: str, *, actor: str
+    session: Session, hypothesis: Hypothesis, entry: pf.HypothesisEntry, where: str, *, actor: Actor
 ) -> None:
     """Write the amendments with their own author and time, checking that they chain up."""
     ordered = sorted(enumerate(entry.amendments, 1), key=lambda pair: pair[1].created_at)
@@ -403,7 +404,7 @@ class PilotImport:
 
 
 def import_pilot(
-    session: Session, pilot: pf.PilotFile, *, actor: str, source: str = ""
+    session: Session, pilot: pf.PilotFile, *, actor: Actor, source: str = ""
 ) -> PilotImport:
     """Create the pilot of a PilotFile with everything it holds, in the caller's transaction.
 
@@ -412,6 +413,7 @@ def import_pilot(
     its hash, or any service refuses a value. Nothing is kept then: the caller's transaction
     rolls back.
     """
+    access.require(session, actor, Action.create_pilot)
     if pilots.find_pilot_by_slug(session, pilot.slug) is not None:
         raise ValidationError.single("slug", "pilot_exists", pilot.slug)
     tampered = _hash_errors(pilot)
@@ -540,7 +542,7 @@ def data_path(pilot: pf.PilotFile, toml_path: Path, *, root: Path | None = None)
     )
 
 
-def import_measurement_file(session: Session, pilot_id: int, path: Path, *, actor: str) -> int:
+def import_measurement_file(session: Session, pilot_id: int, path: Path, *, actor: Actor) -> int:
     """Load a tidy measurement CSV through the measurement import; refuse on any row error."""
     # Imported here: the measurement import is a separate service with heavier dependencies.
     from tracker.services.measurements import import_measurements
@@ -571,7 +573,7 @@ def import_file(
     session: Session,
     path: Path,
     *,
-    actor: str,
+    actor: Actor,
     with_data: bool = False,
     root: Path | None = None,
 ) -> PilotImport:

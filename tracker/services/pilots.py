@@ -17,9 +17,12 @@ from tracker.models import (
     Pilot,
     PilotBase,
     PilotCreate,
+    PilotMember,
     PilotUpdate,
+    User,
 )
-from tracker.services import audit
+from tracker.services import access, audit
+from tracker.services.access import Action, Actor
 from tracker.services.common import validate
 from tracker.services.organisations import get_user_by_email
 from tracker.services.versioning import check_version, save_versioned
@@ -29,6 +32,14 @@ i18n.register(
         "error.unknown_user": {
             "nl": "er is geen gebruiker met e-mailadres '{value}'; voeg die eerst toe",
             "en": "there is no user with e-mail address '{value}'; add them first",
+        },
+        "error.already_member": {
+            "nl": "'{value}' is al eigenaar of teamlid van deze pilot",
+            "en": "'{value}' already owns or is in this pilot's team",
+        },
+        "error.owner_organisation": {
+            "nl": "'{value}' hoort bij een andere organisatie en kan deze pilot niet bezitten",
+            "en": "'{value}' belongs to another organisation and cannot own this pilot",
         },
     }
 )
@@ -55,13 +66,34 @@ def resolve_pilot(session: Session, ref: str | int) -> Pilot:
     return pilot
 
 
+def checked_pilot(session: Session, pilot_id: int, actor: Actor, action: Action) -> Pilot:
+    """The pilot, when ``actor`` may take ``action`` on it (else AccessDenied)."""
+    pilot = get_pilot(session, pilot_id)
+    access.require(session, actor, action, pilot)
+    return pilot
+
+
+def open_pilot(session: Session, actor: Actor, ref: str | int) -> Pilot:
+    """A pilot by id or slug for reading: refused when it belongs to another organisation.
+
+    Pages and exports get their pilot here; what they then read of it (measurements,
+    analyses, reports, history) belongs to a pilot the actor was allowed to open.
+    """
+    pilot = resolve_pilot(session, ref)
+    access.require(session, actor, Action.view, pilot)
+    return pilot
+
+
 def create_pilot(
     session: Session,
     data: PilotCreate | dict[str, Any],
     *,
     organisation_id: int,
-    actor: str,
+    actor: Actor,
 ) -> Pilot:
+    """Create a pilot in ``organisation_id``; without an owner e-mail the creator owns it."""
+    access.require(session, actor, Action.create_pilot)
+    access.require_organisation(actor, organisation_id, Action.create_pilot)
     valid = validate(PilotCreate, data)
     if session.get(Organisation, organisation_id) is None:
         raise NotFoundError("organisation", organisation_id)
@@ -71,9 +103,12 @@ def create_pilot(
     if valid.owner_email and owner is None:
         # A mistyped owner would otherwise vanish without a word.
         raise ValidationError.single("owner_email", "unknown_user", valid.owner_email)
+    if owner is not None and owner.organisation_id != organisation_id:
+        raise ValidationError.single("owner_email", "owner_organisation", valid.owner_email)
+    owner_id = owner.id if owner else actor.user_id
     pilot = Pilot.model_validate(
         valid.model_dump(exclude={"owner_email"})
-        | {"organisation_id": organisation_id, "owner_id": owner.id if owner else None}
+        | {"organisation_id": organisation_id, "owner_id": owner_id}
     )
     session.add(pilot)
     session.flush()  # the pilot's own id is the pilot_id of its audit event
@@ -86,11 +121,11 @@ def update_pilot(
     changes: PilotUpdate | dict[str, Any],
     *,
     expected_version: int,
-    actor: str,
+    actor: Actor,
 ) -> Pilot:
     """Save changes made to version ``expected_version``; a stale version raises ConflictError."""
+    pilot = checked_pilot(session, pilot_id, actor, Action.edit_pilot)
     valid = validate(PilotUpdate, changes)
-    pilot = get_pilot(session, pilot_id)
     check_version("pilot", pilot, expected_version)
     values = valid.model_dump(exclude_unset=True)
     # Cross-field rules (phase order) are checked on the merged result.
@@ -125,8 +160,16 @@ class PilotSummary:
         return asdict(self)
 
 
-def list_pilot_summaries(session: Session) -> list[PilotSummary]:
-    """Every pilot with its number of hypotheses and measurements, by title."""
+def _visible(query: Any, actor: Actor) -> Any:
+    """``query`` over Pilot limited to what the actor may see (their organisation)."""
+    organisation_id = access.visible_organisation(actor)
+    if organisation_id is None:
+        return query
+    return query.where(col(Pilot.organisation_id) == organisation_id)
+
+
+def list_pilot_summaries(session: Session, *, actor: Actor) -> list[PilotSummary]:
+    """Every pilot the actor may see with its number of hypotheses and measurements, by title."""
     n_hyp = (
         select(func.count(col(Hypothesis.id)))
         .where(Hypothesis.pilot_id == Pilot.id)
@@ -143,7 +186,9 @@ def list_pilot_summaries(session: Session) -> list[PilotSummary]:
         .scalar_subquery()
     )
     rows = session.exec(
-        select(Pilot, n_hyp, n_meas, n_late).order_by(col(Pilot.title), col(Pilot.id))
+        _visible(select(Pilot, n_hyp, n_meas, n_late), actor).order_by(
+            col(Pilot.title), col(Pilot.id)
+        )
     )
     return [
         PilotSummary(
@@ -160,7 +205,39 @@ def list_pilot_summaries(session: Session) -> list[PilotSummary]:
     ]
 
 
-def pilot_titles(session: Session) -> dict[str, str]:
-    """Slug → title of every pilot, by title (a light query for pickers)."""
-    rows = session.exec(select(Pilot.slug, Pilot.title).order_by(col(Pilot.title))).all()
+def pilot_titles(session: Session, *, actor: Actor) -> dict[str, str]:
+    """Slug → title of every pilot the actor may see, by title (a light query for pickers)."""
+    query = _visible(select(Pilot.slug, Pilot.title), actor)
+    rows = session.exec(query.order_by(col(Pilot.title))).all()
     return dict(rows)
+
+
+def add_member(session: Session, pilot_id: int, email: str, *, actor: Actor) -> PilotMember:
+    """Put a colleague of the same organisation in the pilot's team (they may then edit it)."""
+    pilot = checked_pilot(session, pilot_id, actor, Action.edit_pilot)
+    user = get_user_by_email(session, email)
+    if user is None:
+        raise ValidationError.single("email", "unknown_user", email)
+    if user.organisation_id != pilot.organisation_id:
+        raise ValidationError.single("email", "owner_organisation", email)
+    existing = session.exec(
+        select(PilotMember).where(PilotMember.pilot_id == pilot_id, PilotMember.user_id == user.id)
+    ).first()
+    if existing is not None or user.id == pilot.owner_id:
+        raise ValidationError.single("email", "already_member", email)
+    assert user.id is not None
+    member = PilotMember(pilot_id=pilot_id, user_id=user.id)
+    return audit.insert(session, member, entity="pilot_member", actor=actor, pilot_id=pilot_id)
+
+
+def list_members(session: Session, pilot_id: int) -> list[User]:
+    """The owner first, then the team members by name."""
+    pilot = get_pilot(session, pilot_id)
+    owner = session.get(User, pilot.owner_id) if pilot.owner_id is not None else None
+    members = session.exec(
+        select(User)
+        .join(PilotMember, col(PilotMember.user_id) == col(User.id))
+        .where(PilotMember.pilot_id == pilot_id)
+        .order_by(col(User.display_name))
+    ).all()
+    return ([owner] if owner is not None else []) + list(members)

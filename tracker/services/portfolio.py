@@ -19,6 +19,8 @@ from sqlmodel import Session, col, select
 
 from tracker.analysis.verdict import INSUFFICIENT_DATA, VERDICTS
 from tracker.models import AuditEvent, Hypothesis, HypothesisVerdict, Measurement, Pilot, User
+from tracker.services import access
+from tracker.services.access import Actor
 
 # Freshness: monthly data, so one missed month plus some slack.
 OVERDUE_DAYS = 62
@@ -155,10 +157,10 @@ def portfolio(
     session: Session,
     filters: PortfolioFilter = PortfolioFilter(),
     *,
+    actor: Actor,
     today: dt.date | None = None,
-    organisation_id: int | None = None,
 ) -> list[PortfolioRow]:
-    """The pilots that pass ``filters`` (and belong to ``organisation_id``, when given).
+    """The pilots of the actor's organisation that pass ``filters`` (a system actor: all).
 
     Sorted by municipality, then title (case-insensitive, the same on every database). Issues
     three queries however many pilots there are; verdicts are the stored ones (see
@@ -166,7 +168,7 @@ def portfolio(
     verdicts. ``today`` (default: the system date) decides phase and freshness.
     """
     today = today or dt.date.today()
-    conditions = _conditions(filters, organisation_id)
+    conditions = _conditions(filters, access.visible_organisation(actor))
     # Per-pilot subqueries, each one index seek: a GROUP BY over all measurements would read
     # every row (2 million in the benchmark) to find 1,000 maxima.
     last_period = (
@@ -298,13 +300,14 @@ def options_of(rows: Sequence[PortfolioRow]) -> dict[str, list[str]]:
     }
 
 
-def filter_options(session: Session, *, organisation_id: int | None = None) -> dict[str, list[str]]:
-    """The values each filter can take: what the pilots hold, distinct and sorted.
+def filter_options(session: Session, *, actor: Actor) -> dict[str, list[str]]:
+    """The values each filter can take: what the actor's pilots hold, distinct and sorted.
 
     Keys "municipalities", "domains", "statuses", "strategies". Empty strategies (a pilot
     without one) are left out. One query.
     """
     query = select(Pilot.municipality, Pilot.domains, Pilot.status, Pilot.strategy)
+    organisation_id = access.visible_organisation(actor)
     if organisation_id is not None:
         query = query.where(col(Pilot.organisation_id) == organisation_id)
     municipalities: set[str] = set()

@@ -60,11 +60,12 @@ from tracker.reports.model import (
 )
 from tracker.reports.recommendation import propose
 from tracker.services import audit
+from tracker.services.access import Action, Actor
 from tracker.services.analysis import HypothesisAnalysis, analyze_pilot, measurement_frame
 from tracker.services.common import sha256_hex, snapshot
 from tracker.services.hypotheses import list_amendments, list_hypotheses
 from tracker.services.journal import list_interventions, list_observations
-from tracker.services.pilots import get_pilot
+from tracker.services.pilots import checked_pilot, get_pilot
 from tracker.services.versioning import save_versioned
 
 __all__ = [
@@ -118,21 +119,21 @@ def save_draft(
     draft: ReportDraft,
     *,
     expected_version: int,
-    actor: str,
+    actor: Actor,
 ) -> int:
     """Store the draft if nobody saved one since ``expected_version``; returns the new version.
 
     An override of the proposed recommendation needs a reason of at least
     ``MIN_REASON_LENGTH`` characters (the proposal follows from the current verdicts).
     """
-    pilot = get_pilot(session, pilot_id)
+    pilot = checked_pilot(session, pilot_id, actor, Action.publish_report)
     _check_draft(draft, _proposal(analyze_pilot(session, pilot.id)).recommendation)
     content = json.dumps(dataclasses.asdict(draft), sort_keys=True, ensure_ascii=False)
     row = session.exec(select(DraftRow).where(DraftRow.pilot_id == pilot_id)).first()
     if row is None:
         if expected_version != 0:
             raise ConflictError("report_draft", pilot.slug, expected_version, 0)
-        row = DraftRow(pilot_id=pilot_id, content=content, version=1, updated_by=actor)
+        row = DraftRow(pilot_id=pilot_id, content=content, version=1, updated_by=actor.name)
         try:
             # Two first saves at once: the unique pilot_id lets one in; the other is a stale
             # save like any other (PostgreSQL reports it here; SQLite serialises writers, so
@@ -148,7 +149,7 @@ def save_draft(
         row,
         entity="report_draft",
         expected_version=expected_version,
-        values={"content": content, "updated_by": actor},
+        values={"content": content, "updated_by": actor.name},
         actor=actor,
         pilot_id=pilot_id,
     )
@@ -399,7 +400,7 @@ def publish_report(
     session: Session,
     pilot_id: int,
     *,
-    actor: str,
+    actor: Actor,
     language: str = "nl",
     today: dt.date | None = None,
     now: dt.datetime | None = None,
@@ -414,7 +415,7 @@ def publish_report(
     proposal since, publishing is refused, so that nobody "confirms" a proposal they never saw.
     Two publications at once get different numbers or one is refused; never the same number.
     """
-    pilot = get_pilot(session, pilot_id)
+    pilot = checked_pilot(session, pilot_id, actor, Action.publish_report)
     draft, draft_version = get_draft(session, pilot_id)
     if expected_draft_version is not None and draft_version != expected_draft_version:
         raise ConflictError("report_draft", pilot.slug, expected_draft_version, draft_version)
@@ -434,7 +435,7 @@ def publish_report(
         language="en" if language == "en" else "nl",
         content=content,
         content_hash=sha256_hex(content),
-        published_by=actor,
+        published_by=actor.name,
         published_at=(now or utcnow()).replace(microsecond=0),
     )
     try:

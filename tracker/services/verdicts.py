@@ -16,8 +16,11 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from tracker.models import HypothesisVerdict, utcnow
+from tracker.services import audit
+from tracker.services.access import Action, Actor
 from tracker.services.analysis import analyze_pilot
 from tracker.services.hypotheses import list_hypotheses
+from tracker.services.pilots import checked_pilot
 
 # First key of the PostgreSQL advisory lock that serializes refreshes of one pilot (the second
 # key is the pilot id). Any fixed 32-bit number; "verd".
@@ -105,3 +108,23 @@ def stored_verdicts(session: Session, pilot_id: int) -> dict[int, HypothesisVerd
         .order_by(col(HypothesisVerdict.hypothesis_id))
     )
     return {row.hypothesis_id: row for row in rows}
+
+
+def rerun_analysis(session: Session, pilot_id: int, *, actor: Actor) -> list[HypothesisVerdict]:
+    """Run the pilot's analyses again and store their verdicts: the analyst's "run analyses".
+
+    Needed after changes that do not refresh by themselves (a new hypothesis, new phase
+    dates). One audit event says who ran it and the verdicts it stored.
+    """
+    checked_pilot(session, pilot_id, actor, Action.run_analysis)
+    rows = refresh_verdicts(session, pilot_id)
+    audit.record(
+        session,
+        actor=actor,
+        action="rerun_analysis",
+        entity="pilot",
+        entity_id=pilot_id,
+        pilot_id=pilot_id,
+        after={"verdicts": {str(r.hypothesis_id): r.verdict for r in rows}},
+    )
+    return rows

@@ -10,6 +10,7 @@ from sqlmodel import Session, SQLModel, select
 from tracker.errors import ConflictError
 from tracker.models import utcnow
 from tracker.services import audit
+from tracker.services.access import Actor
 from tracker.services.common import snapshot
 
 
@@ -52,7 +53,7 @@ def save_versioned(
     entity: str,
     expected_version: int,
     values: dict[str, Any],
-    actor: str,
+    actor: Actor,
     pilot_id: int | None,
 ) -> None:
     """Save ``values`` onto ``row`` if nobody saved since ``expected_version``, with its audit

@@ -6,12 +6,14 @@ shows finds every text, not only those of the pages already seen.
 """
 
 from tracker.ui import (  # noqa: F401  (imported for the texts they register)
+    auth,
     codebook_view,
     lessons_view,
     messages,
     new_pilot_view,
     pilot_view,
     portfolio_view,
+    users_view,
 )
 from tracker.ui.data import get_engine, read
 from tracker.ui.language import current_language, language_selector

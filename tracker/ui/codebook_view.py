@@ -7,6 +7,7 @@ import streamlit as st
 
 from tracker.i18n import register, t
 from tracker.models import BetterDirection, MeasureKind
+from tracker.services.access import Action, may
 from tracker.services.measures import create_measure, list_measures
 from tracker.ui.data import actor, read, write
 
@@ -99,6 +100,8 @@ def codebook_section(lang: str) -> None:
     else:
         config = {c: st.column_config.TextColumn(t(f"ui.measure.{c}", lang)) for c in COLUMNS}
         st.dataframe(frame, column_config=config, hide_index=True, alt=t("ui.codebook.table", lang))
+    if not may(None, actor(), Action.add_measure):
+        return
     with st.expander(t("ui.codebook.add", lang)), st.form("new-measure"):
         fields = measure_fields(lang, "codebook")
         if st.form_submit_button(t("ui.codebook.add", lang)):

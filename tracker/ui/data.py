@@ -16,6 +16,8 @@ from tracker.config import load_settings
 from tracker.db import make_engine, session_scope
 from tracker.errors import TrackerError, ValidationError
 from tracker.i18n import t
+from tracker.models import Pilot
+from tracker.services.access import Action, Actor, may
 from tracker.ui.language import current_language
 
 T = TypeVar("T")
@@ -65,14 +67,13 @@ def read(query: Callable[[Session], T]) -> T:
         return query(session)
 
 
-APP_ACTOR = "app"
+def actor() -> Actor:
+    """Who is acting: the signed-in account (its role and organisation are checked by every
+    service). A page reached without one stops with a sign-in message."""
+    from tracker.ui.auth import ACTOR_KEY, require_page  # auth reads/writes through this module
 
-
-def actor() -> str:
-    """Who is writing: the configured actor (TRACKER_ACTOR) until accounts exist (the accounts
-    issue); "app" when none is set, so that an audit event or a published report never has
-    an empty "who"."""
-    return load_settings().actor or APP_ACTOR
+    # The page's guard put this run's actor here; a view used on its own checks again.
+    return st.session_state.get(ACTOR_KEY) or require_page()
 
 
 def write(action: Callable[[Session], T]) -> T | None:
@@ -102,3 +103,10 @@ def write(action: Callable[[Session], T]) -> T | None:
         message = getattr(exc, "message", None)
         st.error(message(lang) if callable(message) else str(exc), icon=":material/error:")
     return None
+
+
+def may_on(pilot: Pilot, action: Action) -> bool:
+    """Whether the signed-in person may take ``action`` on ``pilot``: pages hide what they may
+    not do (the services refuse it regardless)."""
+    who = actor()
+    return read(lambda s: may(s, who, action, pilot))

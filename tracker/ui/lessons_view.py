@@ -28,6 +28,7 @@ from tracker.reports.model import (
 )
 from tracker.reports.render_markdown import render_markdown
 from tracker.reports.writer import write_report
+from tracker.services.access import Action
 from tracker.services.reports import (
     build_report,
     get_draft,
@@ -36,7 +37,7 @@ from tracker.services.reports import (
     published_report,
     save_draft,
 )
-from tracker.ui.data import actor, read, write
+from tracker.ui.data import actor, may_on, read, write
 
 register(
     {
@@ -341,7 +342,7 @@ def lessons_tab(pilot: Pilot, lang: str) -> None:
     if model.publication is not None:
         st.info(t("ui.l.frozen", lang, sha=model.publication.sha256), icon=":material/lock:")
     _downloads(doc, f"lessen-{pilot.slug}" + (f"-v{number}" if number else ""), lang)
-    if not number:
+    if not number and may_on(pilot, Action.publish_report):
         with st.expander(t("ui.l.edit", lang), expanded=False, icon=":material/edit:"):
             _draft_form(pilot, model, draft, draft_version, lang)
         _publish(pilot, model, lang)

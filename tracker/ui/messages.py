@@ -22,6 +22,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ui.nav.library": {"nl": "Bibliotheek", "en": "Library"},
     "ui.nav.codebook": {"nl": "Indicatoren", "en": "Measures"},
     "ui.nav.export": {"nl": "Export", "en": "Export"},
+    "ui.nav.section.admin": {"nl": "Beheer", "en": "Administration"},
+    "ui.nav.users": {"nl": "Gebruikers", "en": "Users"},
     # --- pages that later work fills
     "ui.later.pilot": {
         "nl": (

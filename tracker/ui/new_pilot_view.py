@@ -23,7 +23,6 @@ from tracker.models import Design, ExpectedDirection, HypothesisCreate, PilotCre
 from tracker.services import hypotheses as hyp
 from tracker.services.common import validate
 from tracker.services.measures import create_measure, find_measure, list_measures
-from tracker.services.organisations import get_or_create_organisation
 from tracker.services.pilots import create_pilot
 from tracker.ui.codebook_view import measure_fields
 from tracker.ui.data import actor, read, write
@@ -388,13 +387,13 @@ def _is_number(text: str) -> bool:
 def _create_all(session: Session, state: dict[str, Any]) -> tuple[str, str, int]:
     who = actor()
     data = state["pilot"]
-    organisation = get_or_create_organisation(
-        session, name=data["municipality"], cbs_code=data["municipality_code"], actor=who
-    )
+    # The pilot belongs to the organisation of whoever creates it (its municipality is a
+    # field of its own: a regional team may run a pilot in a neighbouring gemeente).
+    assert who.organisation_id is not None
     for h in state["hypotheses"]:
         if h["new_measure"] and find_measure(session, h["new_measure"]["code"]) is None:
             create_measure(session, h["new_measure"], actor=who)
-    pilot = create_pilot(session, data, organisation_id=organisation.id, actor=who)
+    pilot = create_pilot(session, data, organisation_id=who.organisation_id, actor=who)
     for h in state["hypotheses"]:
         hyp.add_hypothesis(
             session, pilot.id, {k: v for k, v in h.items() if k != "new_measure"}, actor=who

@@ -29,7 +29,9 @@ from tracker.models import (
 from tracker.reports import writer as _report_texts  # noqa: F401  (report.field.* labels)
 from tracker.services import hypotheses as hyp
 from tracker.services import journal
+from tracker.services.access import Action
 from tracker.services.analysis import HypothesisAnalysis, analyze_pilot
+from tracker.services.audit import pilot_history
 from tracker.services.measurement_entry import (
     measurement_grid,
     save_measurement,
@@ -37,9 +39,11 @@ from tracker.services.measurement_entry import (
 )
 from tracker.services.measurements import import_measurements
 from tracker.services.measures import list_measures
-from tracker.ui.data import actor, read, write
+from tracker.services.pilots import add_member, list_members
+from tracker.services.verdicts import rerun_analysis
+from tracker.ui.data import actor, may_on, read, write
 
-TABS = ("setup", "measurements", "interventions", "journal", "analysis", "lessons")
+TABS = ("setup", "measurements", "interventions", "journal", "analysis", "lessons", "history")
 
 register(
     {
@@ -49,6 +53,45 @@ register(
         "ui.tab.journal": {"nl": "Logboek", "en": "Journal"},
         "ui.tab.analysis": {"nl": "Analyse", "en": "Analysis"},
         "ui.tab.lessons": {"nl": "Lessen", "en": "Lessons"},
+        "ui.tab.history": {"nl": "Geschiedenis", "en": "History"},
+        "ui.hist.intro": {
+            "nl": "Elke wijziging aan deze pilot, nieuwste eerst: wie, wanneer, wat, en de "
+            "waarden ervoor en erna. De gebeurtenissen zijn aan elkaar gekoppeld met hashes; "
+            "`tracker audit verify` controleert dat er niets is veranderd.",
+            "en": "Every change to this pilot, newest first: who, when, what, and the values "
+            "before and after. The events are chained by hashes; `tracker audit verify` checks "
+            "that nothing was altered.",
+        },
+        "ui.hist.none": {"nl": "Nog geen gebeurtenissen.", "en": "No events yet."},
+        "ui.hist.when": {"nl": "Wanneer (UTC)", "en": "When (UTC)"},
+        "ui.hist.who": {"nl": "Wie", "en": "Who"},
+        "ui.hist.action": {"nl": "Actie", "en": "Action"},
+        "ui.hist.entity": {"nl": "Onderdeel", "en": "Item"},
+        "ui.hist.changes": {"nl": "Wijzigingen", "en": "Changes"},
+        "ui.hist.table": {"nl": "Geschiedenis van de pilot", "en": "History of the pilot"},
+        "ui.team.heading": {"nl": "Team", "en": "Team"},
+        "ui.team.owner": {"nl": "eigenaar", "en": "owner"},
+        "ui.team.add": {"nl": "Teamlid toevoegen", "en": "Add a team member"},
+        "ui.team.email": {
+            "nl": "E-mailadres van de collega",
+            "en": "The colleague's e-mail address",
+        },
+        "ui.team.added": {"nl": "Toegevoegd aan het team.", "en": "Added to the team."},
+        "ui.readonly": {
+            "nl": "U kunt dit bekijken; wijzigen is voor het team van de pilot.",
+            "en": "You can view this; changes are for the pilot's team.",
+        },
+        "ui.a.rerun": {"nl": "Analyse opnieuw uitvoeren", "en": "Run the analysis again"},
+        "ui.a.rerun_help": {
+            "nl": "Berekent alle uitslagen opnieuw en bewaart ze, bijvoorbeeld na een nieuwe "
+            "hypothese of gewijzigde data van de fasen.",
+            "en": "Recomputes and stores every verdict, e.g. after a new hypothesis or changed "
+            "phase dates.",
+        },
+        "ui.a.rerun_ok": {
+            "nl": "{n} uitslagen opnieuw berekend en bewaard.",
+            "en": "{n} verdicts recomputed and stored.",
+        },
         "ui.pilot.choose": {"nl": "Kies een pilot", "en": "Choose a pilot"},
         "ui.pilot.none": {
             "nl": "Er zijn nog geen pilots. Leg er een vast via ‘Nieuwe pilot’.",
@@ -212,6 +255,7 @@ register(
         "ui.obs.obstacle": {"nl": "belemmering", "en": "obstacle"},
         "ui.obs.quote": {"nl": "citaat", "en": "quote"},
         "ui.obs.decision": {"nl": "besluit", "en": "decision"},
+        "ui.obs.comment": {"nl": "opmerking", "en": "comment"},
         "ui.a.forest": {"nl": "Alle hypothesen in één beeld", "en": "All hypotheses at a glance"},
         "ui.a.numbers": {"nl": "De cijfers", "en": "The numbers"},
         "ui.a.method": {
@@ -285,9 +329,10 @@ def setup_tab(pilot: Pilot, lang: str) -> None:
 
     st.subheader(t("ui.hyp.heading", lang))
     rows = read(lambda s: _hypotheses_with_details(s, pilot.id))
+    editable = may_on(pilot, Action.edit_pilot)
     for hypothesis, measure, values, amendments in rows:
-        _hypothesis_card(hypothesis, measure, values, amendments, lang)
-    if any(not h.is_locked for h, *_ in rows):
+        _hypothesis_card(hypothesis, measure, values, amendments, lang, editable=editable)
+    if editable and any(not h.is_locked for h, *_ in rows):
         st.info(t("ui.hyp.register_help", lang), icon=":material/lock:")
         if st.button(t("ui.hyp.register", lang), type="primary", key="register"):
             late = dt.date.today() > pilot.intervention_start
@@ -297,6 +342,23 @@ def setup_tab(pilot: Pilot, lang: str) -> None:
             if done is not None:
                 st.success(t("ui.hyp.registered_ok", lang, n=len(done)))
                 st.rerun()
+    _team(pilot, editable, lang)
+
+
+def _team(pilot: Pilot, editable: bool, lang: str) -> None:
+    st.subheader(t("ui.team.heading", lang))
+    members = read(lambda s: list_members(s, pilot.id))
+    for user in members:
+        owner = f" ({t('ui.team.owner', lang)})" if user.id == pilot.owner_id else ""
+        st.markdown(f"- {md(user.display_name)} · {md(user.email)}{owner}")
+    if editable:
+        with st.expander(t("ui.team.add", lang)), st.form("team-add"):
+            email = st.text_input(t("ui.team.email", lang), key="team-email")
+            if st.form_submit_button(t("ui.team.add", lang)):
+                added = write(lambda s: add_member(s, pilot.id, email, actor=actor()))
+                if added is not None:
+                    st.success(t("ui.team.added", lang))
+                    st.rerun()
 
 
 def _hypotheses_with_details(session: Session, pilot_id: int) -> list[tuple[Any, ...]]:
@@ -310,7 +372,13 @@ def _hypotheses_with_details(session: Session, pilot_id: int) -> list[tuple[Any,
 
 
 def _hypothesis_card(
-    h: Hypothesis, measure: Measure, values: dict[str, Any], amendments: list[Any], lang: str
+    h: Hypothesis,
+    measure: Measure,
+    values: dict[str, Any],
+    amendments: list[Any],
+    lang: str,
+    *,
+    editable: bool,
 ) -> None:
     with st.container(border=True):
         st.markdown(f"#### {md(h.code)}")
@@ -370,7 +438,7 @@ def _hypothesis_card(
                             author=md(a.author),
                         )
                     )
-        if h.is_locked:
+        if h.is_locked and editable:
             with st.expander(t("ui.hyp.amend", lang)), st.form(f"amend-{h.id}"):
                 field = st.selectbox(
                     t("ui.hyp.amend_field", lang),
@@ -413,6 +481,11 @@ def measurements_tab(pilot: Pilot, lang: str) -> None:
         key="m-measure",
     )
     kind = str(measure.kind)
+    if not may_on(pilot, Action.enter_data):
+        st.caption(t("ui.readonly", lang))
+        grid = read(lambda s: measurement_grid(s, pilot.id, measure.code))
+        st.dataframe(grid.drop(columns=["id"]), hide_index=True, key="m-readonly")
+        return
     with st.expander(t("ui.m.form", lang), expanded=False):
         _one_value_form(pilot, measure, kind, lang)
     with st.expander(t("ui.m.grid", lang), expanded=True):
@@ -569,6 +642,8 @@ def interventions_tab(pilot: Pilot, lang: str) -> None:
         )
     else:
         st.info(t("ui.i.none", lang))
+    if not may_on(pilot, Action.edit_pilot):
+        return
     with st.expander(t("ui.i.add", lang)), st.form("intervention"):
         day = st.date_input(t("ui.i.date", lang), value=pilot.intervention_start)
         kind = st.text_input(t("ui.i.kind", lang))
@@ -605,14 +680,22 @@ def journal_tab(pilot: Pilot, lang: str) -> None:
     if notes:
         for note in notes:
             kind = t(f"ui.obs.{note.kind}", lang)
-            st.markdown(f"**{date_text(note.date, lang)} · {kind}** — {md(note.text)}")
+            author = f" ({md(note.author)})" if note.author else ""
+            st.markdown(f"**{date_text(note.date, lang)} · {kind}**{author} — {md(note.text)}")
     else:
         st.info(t("ui.o.none", lang))
+    # The team writes every kind of entry; a manager may add a comment, nothing else.
+    if may_on(pilot, Action.edit_pilot):
+        kinds = [k.value for k in ObservationKind]
+    elif may_on(pilot, Action.comment):
+        kinds = [ObservationKind.comment.value]
+    else:
+        return
     with st.expander(t("ui.o.add", lang)), st.form("observation"):
         day = st.date_input(t("ui.i.date", lang), value=dt.date.today())
         kind = st.selectbox(
             t("ui.o.kind", lang),
-            [k.value for k in ObservationKind],
+            kinds,
             format_func=lambda k: t(f"ui.obs.{k}", lang),
         )
         text = st.text_area(t("ui.o.text", lang))
@@ -643,6 +726,12 @@ def _analysis_data(
 
 
 def analysis_tab(pilot: Pilot, lang: str) -> None:
+    if may_on(pilot, Action.run_analysis) and st.button(
+        t("ui.a.rerun", lang), help=t("ui.a.rerun_help", lang), key="a-rerun"
+    ):
+        rows = write(lambda s: rerun_analysis(s, pilot.id, actor=actor()))
+        if rows is not None:
+            st.success(t("ui.a.rerun_ok", lang, n=len(rows)))
     data = read(lambda s: _analysis_data(s, pilot))
     if not data:
         st.info(t("ui.a.none", lang))
@@ -699,3 +788,37 @@ def analysis_tab(pilot: Pilot, lang: str) -> None:
                     for w in result.warnings:
                         st.markdown(f"- {w.message_en if lang == 'en' else w.message_nl}")
                 st.json({k: v for k, v in details.items() if k != "details"}, expanded=False)
+
+
+# ------------------------------------------------------------------------------- history tab
+def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """What changed, as "field: old → new" (a creation lists what it was created with)."""
+    before, after = before or {}, after or {}
+    skip = {"updated_at", "created_at", "version", "id"}
+    parts = []
+    for name in sorted(set(before) | set(after)):
+        if name in skip or before.get(name) == after.get(name):
+            continue
+        old, new = before.get(name), after.get(name)
+        text = f"{new}" if name not in before else f"{old} → {new}"
+        parts.append(f"{name}: {text[:120]}")
+    return "; ".join(parts)
+
+
+def history_tab(pilot: Pilot, lang: str) -> None:
+    st.caption(t("ui.hist.intro", lang))
+    who = actor()
+    events = read(lambda s: pilot_history(s, pilot, actor=who))
+    if not events:
+        st.info(t("ui.hist.none", lang))
+        return
+    frame = pd.DataFrame(
+        {
+            t("ui.hist.when", lang): [e.at.strftime("%Y-%m-%d %H:%M:%S") for e in events],
+            t("ui.hist.who", lang): [e.actor for e in events],
+            t("ui.hist.action", lang): [e.action for e in events],
+            t("ui.hist.entity", lang): [f"{e.entity} {e.entity_id or ''}".strip() for e in events],
+            t("ui.hist.changes", lang): [_changes(e.before, e.after) for e in events],
+        }
+    )
+    st.dataframe(frame, hide_index=True, key="history", alt=t("ui.hist.table", lang))

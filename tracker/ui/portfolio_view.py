@@ -18,7 +18,7 @@ from tracker.services.portfolio import (
     portfolio,
     verdict_mix_by_domain,
 )
-from tracker.ui.data import read
+from tracker.ui.data import actor, read
 
 TIMELINE_MAX_PILOTS = 60
 
@@ -171,7 +171,8 @@ def _filters(rows: Sequence[PortfolioRow], lang: str) -> PortfolioFilter:
 
 def portfolio_section(lang: str) -> None:
     """Filters, the pilots table with links and the portfolio charts."""
-    everything = read(portfolio)
+    who = actor()
+    everything = read(lambda s: portfolio(s, actor=who))
     if not everything:
         st.info(t("ui.home.empty", lang), icon=":material/info:")
         return
