@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tracker.cli import analyze, audit, db, demo, measurements, pilots, report
+from tracker.cli import analyze, audit, db, demo, measurements, pilots, report, users
 
 app = typer.Typer(
     help="Proeftuin: beleidsexperimenten vastleggen, meten, toetsen en leren.",
@@ -15,6 +15,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
 app.add_typer(pilots.app, name="pilots")
+app.add_typer(users.app, name="users")
 
 app.add_typer(demo.app, name="demo")
 app.add_typer(measurements.app, name="measurements")

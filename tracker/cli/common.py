@@ -77,8 +77,9 @@ def report_errors(func: F) -> F:
             return func(*args, **kwargs)
         except (ValidationError, NotFoundError, ConflictError, LockedError) as exc:
             fail(exc.message(language()))
-        except TrackerError as exc:
-            fail(str(exc))
+        except TrackerError as exc:  # e.g. AccessDenied: its own message in the reader's language
+            message = getattr(exc, "message", None)
+            fail(message(language()) if callable(message) else str(exc))
 
     return wrapper  # type: ignore[return-value]
 
