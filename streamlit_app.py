@@ -2,9 +2,10 @@
 
 Run with ``streamlit run streamlit_app.py``. Page titles follow the chosen language; the
 addresses (``url_path``) stay the same in both languages, so shared links keep working.
-Without a signed-in account only the sign-in page exists. Each role's navigation shows only
-the pages it may use; every page checks the role again itself (``require_page``), so an
-address typed by hand is refused there too.
+Without a signed-in account every page shows the sign-in form instead of its content and the
+navigation is hidden; after signing in, the same address (a shared link to a pilot and tab)
+opens. Each role's navigation shows only the pages it may use; every page checks the role
+again itself (``require_page``), so an address typed by hand is refused there too.
 """
 
 import streamlit as st
@@ -24,14 +25,6 @@ def _page(script, name: str, url_path: str, icon: str, *, default: bool = False)
     return st.Page(script, title=title, icon=icon, url_path=url_path, default=default)
 
 
-user = auth.current_user()
-if user is None:
-    login = _page(auth.login_page, "login", "inloggen", ":material/login:", default=True)
-    st.navigation([login], position="hidden").run()
-    st.stop()
-
-actor = actor_for(user)
-auth.account_box(actor, user, lang)
 # (page, the action it needs)
 sections = {
     t("ui.nav.section.pilots", lang): [
@@ -53,6 +46,15 @@ sections = {
         (_page("pages/users.py", "users", "gebruikers", ":material/group:"), Action.manage_users),
     ],
 }
+user = auth.current_user()
+if user is None:
+    # Every address still leads to its page, whose guard shows the sign-in form.
+    every_page = [page for entries in sections.values() for page, _ in entries]
+    st.navigation(every_page, position="hidden").run()
+    st.stop()
+
+actor = actor_for(user)
+auth.account_box(actor, user, lang)
 pages = {
     section: [page for page, needed in entries if needed is None or may(None, actor, needed)]
     for section, entries in sections.items()

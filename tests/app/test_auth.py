@@ -49,13 +49,28 @@ def nav_titles(at: AppTest) -> list[str]:
 # --- signing in ------------------------------------------------------------------------------
 
 
-def test_without_an_account_only_the_sign_in_page_exists(app_db):
+def test_without_an_account_every_page_shows_only_the_sign_in_form(app_db):
     at = open_page(role=None)
     assert [t.value for t in at.title] == ["Inloggen bij Proeftuin"]
-    assert nav_titles(at) == ["Inloggen"]
     assert not at.dataframe  # no pilot is shown to nobody
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/home.py")
+    for page in ("pages/pilot.py", "pages/export.py", "pages/users.py"):
+        at.switch_page(page).run()
+        assert [t.value for t in at.title] == ["Inloggen bij Proeftuin"], page
+        assert [t.label for t in at.text_input] == ["E-mailadres", "Wachtwoord"]
+        assert not at.dataframe and not at.get("download_button")
+
+
+def test_signing_in_on_a_shared_link_opens_that_pilot_and_tab(app_db, engine):
+    with session_scope(engine) as session:
+        factories.measure(session)
+        pilot = factories.pilot(session)
+        factories.hypothesis(session, pilot.id, "H1")
+    _set_password(engine, account_email("manager"))
+    at = open_page("pages/pilot.py", role=None, pilot="netwerk-noord", tab="Logboek")
+    assert [t.value for t in at.title] == ["Inloggen bij Proeftuin"]
+    _sign_in_with_form(at, account_email("manager"), PASSWORD)
+    assert [t.value for t in at.title] == ["Netwerkbijeenkomsten Noord"]
+    assert at.query_params["tab"] == "Logboek"
 
 
 def test_a_correct_password_signs_in_and_a_wrong_one_says_so(app_db, engine):
@@ -231,10 +246,11 @@ def test_the_same_pages_open_for_the_role_that_may(app_db, page, role):
     assert at.title
 
 
-def test_every_page_refuses_nobody(app_db):
+def test_every_page_opened_on_its_own_asks_to_sign_in(app_db):
     for page in ("pages/home.py", "pages/pilot.py", "pages/codebook.py", "pages/library.py"):
         at = AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT).run()
-        assert [w.value for w in at.warning] == ["Log eerst in om deze pagina te zien."], page
+        assert [t.value for t in at.title] == ["Inloggen bij Proeftuin"], page
+        assert not at.dataframe and not at.selectbox, page
 
 
 @pytest.fixture

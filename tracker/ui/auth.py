@@ -67,10 +67,6 @@ register(
         "ui.login.demo.col.role": {"nl": "Rol", "en": "Role"},
         "ui.login.demo.col.email": {"nl": "E-mailadres", "en": "E-mail address"},
         "ui.login.demo.col.password": {"nl": "Wachtwoord", "en": "Password"},
-        "ui.login.needed": {
-            "nl": "Log eerst in om deze pagina te zien.",
-            "en": "Sign in first to see this page.",
-        },
         "ui.login.refused": {
             "nl": "Deze pagina is niet beschikbaar voor uw rol ({role}). Vraag een beheerder "
             "van uw organisatie als u hier toegang toe nodig heeft.",
@@ -82,7 +78,6 @@ register(
             "en": "Signed in as **{name}** ({role})",
         },
         "ui.account.logout": {"nl": "Uitloggen", "en": "Sign out"},
-        "ui.nav.login": {"nl": "Inloggen", "en": "Sign in"},
     }
 )
 
@@ -152,7 +147,8 @@ def current_actor() -> Actor | None:
 
 
 def require_page(action: Action = Action.view) -> Actor:
-    """Start of every page: the signed-in actor, or a message and the end of the page.
+    """Start of every page: the signed-in actor, else the sign-in form and the end of the page
+    (after signing in, the same address opens: a shared link survives the sign-in).
 
     A page that is not in a role's navigation can still be opened by its address; this is
     what refuses it there (the services refuse again underneath).
@@ -161,7 +157,7 @@ def require_page(action: Action = Action.view) -> Actor:
     st.session_state.pop(ACTOR_KEY, None)
     actor = current_actor()
     if actor is None:
-        st.warning(t("ui.login.needed", lang), icon=":material/lock:")
+        login_page()
         st.stop()
     if not may(None, actor, action):
         role = t(f"access.role.{actor.role}", lang)
