@@ -3,9 +3,9 @@
 Run with ``streamlit run streamlit_app.py``. Page titles follow the chosen language; the
 addresses (``url_path``) stay the same in both languages, so shared links keep working.
 Without a signed-in account every page shows the sign-in form instead of its content and the
-navigation is hidden; after signing in, the same address (a shared link to a pilot and tab)
-opens. Each role's navigation shows only the pages it may use; every page checks the role
-again itself (``require_page``), so an address typed by hand is refused there too.
+menu is hidden; after signing in, the same address (a shared link to a pilot and tab) opens.
+Each role's menu shows only the pages it may use; every page checks the role itself
+(``require_page``), so an address typed by hand is refused there with a message.
 """
 
 import streamlit as st
@@ -46,17 +46,24 @@ sections = {
         (_page("pages/users.py", "users", "gebruikers", ":material/group:"), Action.manage_users),
     ],
 }
+# Every page stays reachable by its address: signed out, its guard shows the sign-in form;
+# outside the role, it refuses with a message (instead of Streamlit silently showing the
+# overview). The menu in the sidebar lists only the role's own pages.
+navigation = st.navigation(
+    [page for entries in sections.values() for page, _ in entries], position="hidden"
+)
 user = auth.current_user()
 if user is None:
-    # Every address still leads to its page, whose guard shows the sign-in form.
-    every_page = [page for entries in sections.values() for page, _ in entries]
-    st.navigation(every_page, position="hidden").run()
+    navigation.run()
     st.stop()
 
 actor = actor_for(user)
+with st.sidebar:
+    for section, entries in sections.items():
+        allowed = [page for page, needed in entries if needed is None or may(None, actor, needed)]
+        if allowed:
+            st.caption(section)
+            for page in allowed:
+                st.page_link(page)
 auth.account_box(actor, user, lang)
-pages = {
-    section: [page for page, needed in entries if needed is None or may(None, actor, needed)]
-    for section, entries in sections.items()
-}
-st.navigation({section: entries for section, entries in pages.items() if entries}).run()
+navigation.run()

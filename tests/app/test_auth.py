@@ -41,9 +41,8 @@ def _sign_in_with_form(at: AppTest, email: str, password: str) -> AppTest:
 
 
 def nav_titles(at: AppTest) -> list[str]:
-    """The titles of the pages st.navigation registered for this session (AppTest keeps them
-    in ``_registered_pages``; there is no public accessor)."""
-    return [str(info.get("page_name")) for info in at._registered_pages.values()]
+    """The titles of the page links in the sidebar menu."""
+    return [link.proto.label for link in at.sidebar.get("page_link")]
 
 
 # --- signing in ------------------------------------------------------------------------------
@@ -213,6 +212,17 @@ NAVIGATION = {
 def test_the_navigation_shows_each_role_only_its_pages(app_db, role):
     at = open_page(role=role)
     assert nav_titles(at) == NAVIGATION[role]
+
+
+@pytest.mark.parametrize(
+    ("page", "role"), [("pages/export.py", "officer"), ("pages/users.py", "analyst")]
+)
+def test_a_page_outside_the_role_opened_in_the_app_refuses_with_a_message(app_db, page, role):
+    at = open_page(role=role)
+    at.switch_page(page).run()  # as when its address is typed
+    assert not at.exception
+    [error] = at.error
+    assert error.value.startswith("Deze pagina is niet beschikbaar voor uw rol")
 
 
 REFUSALS = [

@@ -53,6 +53,33 @@ AXE_SUMMARY = pytest.StashKey[str]()
 # ------------------------------------------------------------------------------------ shared data
 NOORD = "netwerk-noord"  # Amsterdam, running, registered late, 36 months with a clear drop
 ZUID = "mentoren-zuid"  # Utrecht, baseline, one hypothesis not yet registered, no data
+ROLES = ("officer", "manager", "analyst", "admin")
+
+
+def e2e_email(role: str) -> str:
+    return f"{role}@e2e.example"
+
+
+def e2e_password(role: str) -> str:
+    return f"e2e-{role}-wachtwoord"
+
+
+def seed_accounts(session: Session) -> None:
+    """One account per role, with a password, in the organisation the factories use."""
+    from tests import factories
+    from tracker.services import accounts
+
+    org = factories.organisation(session)
+    for role in ROLES:
+        accounts.add_user(
+            session,
+            email=e2e_email(role),
+            display_name=f"E2E {role}",
+            role=role,
+            organisation_id=org.id,
+            password=e2e_password(role),
+            actor=factories.ACTOR,
+        )
 
 
 def monthly_csv(
@@ -94,8 +121,10 @@ def seed_two_pilots(session: Session, folder: Path) -> None:
     from tracker.services.measurements import import_measurements
     from tracker.services.verdicts import refresh_verdicts
 
+    seed_accounts(session)
     factories.measure(session)
-    noord = factories.pilot(session, slug=NOORD)
+    # The officer owns Noord (so may edit it and publish its lessons); Zuid has no owner.
+    noord = factories.pilot(session, slug=NOORD, owner_email=e2e_email("officer"))
     factories.hypothesis(session, noord.id, "H1")
     hypotheses.register_hypotheses(session, noord.id, actor=factories.ACTOR, registered_late=True)
     journal.add_intervention(
@@ -264,11 +293,29 @@ def settle(page, *, start_ms: int = 1_500) -> None:
     wait_idle(page)
 
 
-def open_and_wait(page, url: str) -> None:
+def open_and_wait(page, url: str, *, role: str | None = "admin") -> None:
+    """Open ``url``; when it asks to sign in, sign in with the e2e account of ``role`` (None:
+    stay signed out). A new address in the browser is a new Streamlit session, so every
+    opened link signs in again, and then shows the address it was given."""
     page.goto(url)
     wait_idle(page)
+    if role is not None and page.locator(SIGN_IN_EMAIL).count():
+        sign_in_with_form(page, e2e_email(role), e2e_password(role))
     dialogs = page.get_by_role("dialog")
     assert dialogs.count() == 0, f"a dialog covers {url}: {dialogs.all_inner_texts()}"
+
+
+# The sign-in form's fields, found by their autocomplete purpose (the same in every language).
+SIGN_IN_EMAIL = 'input[autocomplete="username"]'
+SIGN_IN_PASSWORD = 'input[autocomplete="current-password"]'
+
+
+def sign_in_with_form(page, email: str, password: str) -> None:
+    """Type the address and password into the sign-in form and submit it, as a person does."""
+    page.locator(SIGN_IN_EMAIL).fill(email)
+    page.locator(SIGN_IN_PASSWORD).fill(password)
+    page.locator('[data-testid="stFormSubmitButton"] button').click()
+    settle(page)
 
 
 # ---------------------------------------------------------------------- finding and using widgets

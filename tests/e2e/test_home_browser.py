@@ -17,6 +17,7 @@ from tests.e2e.browser import (
     column_header,
     grid_cell,
     open_and_wait,
+    seed_accounts,
     seeded_sqlite,
     shoot,
     streamlit_server,
@@ -28,6 +29,7 @@ PILOT_TITLE = "Netwerkbijeenkomsten Noord"
 
 
 def _one_pilot(session, _folder) -> None:
+    seed_accounts(session)
     factories.measure(session)
     pilot = factories.pilot(session)
     factories.hypothesis(session, pilot.id)

@@ -94,7 +94,7 @@ def test_officer_registers_a_pilot_uploads_data_and_reads_the_verdict(
     app_url = fresh_app_url
 
     # Step 1: context. The intervention started in the past, so registration will be late.
-    open_and_wait(page, f"{app_url}/nieuwe-pilot")
+    open_and_wait(page, f"{app_url}/nieuwe-pilot", role="officer")
     expect(main.get_by_text("Stap 1 van 3: context")).to_be_visible()
     set_text(page, "Titel", NEW_TITLE, scope=main)
     set_text(page, "Gemeente", "Amsterdam", scope=main)
@@ -203,7 +203,7 @@ def test_officer_registers_a_pilot_uploads_data_and_reads_the_verdict(
 def test_export_opened_first_after_a_restart_labels_its_pilot_choice(page, fresh_app_url):
     """Export right after a restart: its texts must not depend on another page having run."""
     main = main_area(page)
-    open_and_wait(page, f"{fresh_app_url}/export")
+    open_and_wait(page, f"{fresh_app_url}/export", role="analyst")
     _no_exception(page)
     expect(main.get_by_role("heading", name="Export", level=1)).to_be_visible()
     shoot(page, "journey-export-1-first-page-after-restart")
@@ -223,7 +223,7 @@ def test_export_opened_first_after_a_restart_labels_its_pilot_choice(page, fresh
 
 def test_manager_filters_by_municipality_and_opens_a_shared_link(page, app_url, fresh_page):
     main = main_area(page)
-    open_and_wait(page, app_url)
+    open_and_wait(page, app_url, role="manager")
     expect(grid_cell(main, "Netwerkbijeenkomsten Noord")).to_have_count(1)
     expect(grid_cell(main, "Mentoren Zuid")).to_have_count(1)
     shoot(page, "journey-manager-1-overview")
@@ -241,13 +241,13 @@ def test_manager_filters_by_municipality_and_opens_a_shared_link(page, app_url, 
 
     # The filtered address, opened by a colleague, shows the same selection.
     colleague = fresh_page()
-    open_and_wait(colleague, page.url)
+    open_and_wait(colleague, page.url, role="manager")
     expect(grid_cell(main_area(colleague), "Mentoren Zuid")).to_have_count(1)
     expect(grid_cell(main_area(colleague), "Netwerkbijeenkomsten Noord")).to_have_count(0)
 
     # A shared link to a pilot's analysis opens that pilot on that tab.
     shared = fresh_page()
-    open_and_wait(shared, f"{app_url}/pilot?pilot={NOORD}&tab=Analyse")
+    open_and_wait(shared, f"{app_url}/pilot?pilot={NOORD}&tab=Analyse", role="manager")
     _no_exception(shared)
     there = main_area(shared)
     expect(there.get_by_role("heading", name="Netwerkbijeenkomsten Noord", level=1)).to_be_visible()
@@ -265,7 +265,7 @@ def test_officer_edits_the_recommendation_publishes_and_downloads_the_pdf(
     from pypdf import PdfReader
 
     main = main_area(page)
-    open_and_wait(page, f"{fresh_app_url}/pilot?pilot={NOORD}&tab=Lessen")
+    open_and_wait(page, f"{fresh_app_url}/pilot?pilot={NOORD}&tab=Lessen", role="officer")
     _no_exception(page)
     expect(page.locator('[role="tab"][aria-selected="true"]')).to_have_text("Lessen")
     expect(
@@ -494,7 +494,7 @@ NEW_PILOT_KEYS = [
     "ui.np.evaluation_end",
     "ui.np.next",
 ]
-TAB_KEYS = ["setup", "measurements", "interventions", "journal", "analysis", "lessons"]
+TAB_KEYS = ["setup", "measurements", "interventions", "journal", "analysis", "lessons", "history"]
 
 
 def test_reader_switches_to_english_and_every_fixed_label_follows(page, app_url):
