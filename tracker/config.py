@@ -49,7 +49,8 @@ class Settings:
     login_lockout_seconds: str = _setting(
         "60",
         "The first wait after too many failed sign-ins (seconds); it doubles with every further "
-        "failure, up to 15 minutes. A correct password ends it.",
+        "failure, up to 15 minutes. During the wait even the right password is refused; "
+        "afterwards a correct sign-in resets the count.",
     )
     import_max_bytes: str = _setting(
         str(200 * 1024 * 1024),
