@@ -242,7 +242,7 @@ def running_app(chromium, folder: Path, seed: Callable[[Session, Path], None]) -
     with streamlit_server(url, folder / "streamlit.log") as base:
         context = chromium.new_context(viewport=VIEWPORT)
         try:
-            open_and_wait(context.new_page(), base + "/")
+            open_and_wait(context.new_page(), base + "/", role=None)
         finally:
             context.close()
         yield base
@@ -299,7 +299,9 @@ def open_and_wait(page, url: str, *, role: str | None = "admin") -> None:
     opened link signs in again, and then shows the address it was given."""
     page.goto(url)
     wait_idle(page)
-    if role is not None and page.locator(SIGN_IN_EMAIL).count():
+    if role is not None:
+        # A new address is a new session: the form always comes (its inputs render lazily).
+        page.locator(SIGN_IN_EMAIL).wait_for(timeout=UI_TIMEOUT_MS)
         sign_in_with_form(page, e2e_email(role), e2e_password(role))
     dialogs = page.get_by_role("dialog")
     assert dialogs.count() == 0, f"a dialog covers {url}: {dialogs.all_inner_texts()}"
@@ -316,6 +318,9 @@ def sign_in_with_form(page, email: str, password: str) -> None:
     page.locator(SIGN_IN_PASSWORD).fill(password)
     page.locator('[data-testid="stFormSubmitButton"] button').click()
     settle(page)
+    # Signing in ends with a second run (st.rerun); the form is gone once that one started.
+    page.locator(SIGN_IN_EMAIL).wait_for(state="detached", timeout=UI_TIMEOUT_MS)
+    wait_idle(page)
 
 
 # ---------------------------------------------------------------------- finding and using widgets

@@ -66,11 +66,14 @@ PAGES = [
     ("pilot-logboek", PILOT, "Logboek"),
     ("pilot-analyse", PILOT, "Analyse"),
     ("pilot-lessen", PILOT, "Lessen"),
+    ("pilot-geschiedenis", PILOT, "Geschiedenis"),
     ("pilot-opzet-niet-vastgelegd", f"/pilot?pilot={ZUID}", "Opzet"),
     ("nieuwe-pilot-stap-1", "/nieuwe-pilot", None),
     ("indicatoren", "/indicatoren", None),
     ("export", "/export", None),
     ("bibliotheek", "/bibliotheek", None),
+    ("gebruikers", "/gebruikers", None),
+    ("inloggen", "/?afgemeld", None),  # signed out: the sign-in form
 ]
 
 
@@ -157,7 +160,7 @@ def _findings(page, name: str, violations: list[dict]) -> list[Finding]:
 
 @pytest.mark.parametrize(("name", "path", "tab"), PAGES, ids=[p[0] for p in PAGES])
 def test_page_has_no_serious_wcag_violations(page, app_url, name, path, tab):
-    open_and_wait(page, app_url + path)
+    open_and_wait(page, app_url + path, role=None if name == "inloggen" else "admin")
     expect(page.get_by_test_id("stException")).to_have_count(0)
     if tab is not None:
         main_area(page).get_by_role("tab", name=tab, exact=True).click()
