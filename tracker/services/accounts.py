@@ -4,9 +4,10 @@ Passwords are stored only as Argon2id hashes (argon2-cffi's ``PasswordHasher``, 
 type is Argon2id with the RFC 9106 low-memory parameters). A sign-in attempt is a write: it
 counts failures and, after ``TRACKER_LOGIN_LOCKOUT_AFTER`` of them in a row, makes the account
 wait (``TRACKER_LOGIN_LOCKOUT_SECONDS``, doubling per further failure, at most 15 minutes)
-before a password is even checked. Unknown addresses cost the same hash check as known ones,
-so the answer's timing does not tell which addresses have an account, and the message is the
-same for both.
+before a password is even checked. Unknown addresses cost the same hash check as known ones
+and get the same message as a wrong password, so neither timing nor text tells which
+addresses have an account — except the lock-out itself: after N failures a real address says
+"wait", which an unknown one never does (the price of telling a locked-out person why).
 
 Single sign-on (``st.login`` with OpenID Connect) proves an e-mail address; ``sso_sign_in``
 matches it to an active user row, which holds the role. Every sign-in, failed attempt,
@@ -303,7 +304,10 @@ def set_active(
     if not active and user.role == Role.admin and not _other_active_admins(session, user):
         raise ValidationError.single("email", "last_admin", user.email)
     version = user.version if expected_version is None else expected_version
-    return _change(session, user, {"is_active": active}, actor=actor, expected_version=version)
+    values: dict[str, Any] = {"is_active": active}
+    if active:  # enabled again: attempts made while disabled no longer count
+        values |= {"failed_logins": 0, "locked_until": None}
+    return _change(session, user, values, actor=actor, expected_version=version)
 
 
 def set_password(session: Session, email: str, password: str, *, actor: Actor) -> User:
