@@ -294,6 +294,19 @@ def test_setting_a_password_ends_a_lock_out(engine, orgs, lockout):
     assert sign_in(engine, OTHER_PASSWORD, now=T0 + sec(1)).ok
 
 
+def test_enabling_an_account_again_clears_attempts_made_while_disabled(engine, orgs, lockout):
+    add(engine, orgs)
+    with session_scope(engine) as s:
+        accounts.set_active(s, EVA, False, actor=SETUP)
+    for _ in range(3):
+        sign_in(engine, PASSWORD, now=T0)  # refused: disabled; counted
+    assert user(engine).locked_until is not None
+    with session_scope(engine) as s:
+        accounts.set_active(s, EVA, True, actor=SETUP)
+    assert (user(engine).failed_logins, user(engine).locked_until) == (0, None)
+    assert sign_in(engine, PASSWORD, now=T0 + sec(1)).ok
+
+
 @pytest.mark.parametrize(
     ("failures", "expected"),
     [(0, None), (2, None), (3, 60), (4, 120), (5, 240), (6, 480), (7, 900), (8, 900), (40, 900)],
