@@ -85,7 +85,7 @@ QUICK_PILOTS = 40
 QUICK_MEASUREMENTS = 16_000  # 80 per hypothesis: 40 months × 2 areas
 MUNICIPALITIES = 40
 PERIODS = 40  # months per hypothesis (fewer areas rather than fewer months when scaled down)
-ACTOR = "bench@proeftuin.example"
+ACTOR = "bench@proeftuin.example"  # who the audit trail names for the built data
 PILOT_SLUG = "pilot-{:04d}"
 
 # (code, name, kind, better, design of its hypothesis, expected direction, min effect %)
@@ -251,8 +251,11 @@ def build_database(path: Path, pilots: int, measurements: int) -> dict[str, floa
     from tracker.db import make_engine, session_scope
     from tracker.services import hypotheses, journal, measures, organisations
     from tracker.services import pilots as pilot_service
+    from tracker.services.access import system
     from tracker.services.measurements import store_measurement_frame
     from tracker.services.verdicts import refresh_verdicts
+
+    actor = system(ACTOR)  # the builder writes as a trusted script, like the demo loader
 
     areas, periods = _layout(pilots, measurements)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -285,7 +288,7 @@ def build_database(path: Path, pilots: int, measurements: int) -> dict[str, floa
                     "better_direction": better,
                     "source": "benchmark",
                 },
-                actor=ACTOR,
+                actor=actor,
             ).id
             for code, name, kind, better, *_ in MEASURES
         ]
@@ -295,14 +298,14 @@ def build_database(path: Path, pilots: int, measurements: int) -> dict[str, floa
                 session,
                 name=data[m]["municipality"],
                 cbs_code=data[m]["municipality_code"],
-                actor=ACTOR,
+                actor=actor,
             )
             organisations.get_or_create_user(
                 session,
                 organisation_id=org.id,
                 email=data[m]["owner_email"],
                 display_name=f"Eigenaar {m + 1:02d}",
-                actor=ACTOR,
+                actor=actor,
             )
             organisation_ids[data[m]["municipality_code"]] = org.id
         pilot_ids = []
@@ -311,7 +314,7 @@ def build_database(path: Path, pilots: int, measurements: int) -> dict[str, floa
                 session,
                 pilot,
                 organisation_id=organisation_ids[pilot["municipality_code"]],
-                actor=ACTOR,
+                actor=actor,
             ).id
             pilot_ids.append(pilot_id)
             for number, (code, _, _, _, design, expect, delta) in enumerate(MEASURES, start=1):
@@ -330,10 +333,10 @@ def build_database(path: Path, pilots: int, measurements: int) -> dict[str, floa
                         "design": design,
                         "is_primary": number <= 3,
                     },
-                    actor=ACTOR,
+                    actor=actor,
                 )
             registered = dt.datetime.combine(pilot["baseline_start"], dt.time(9), dt.UTC)
-            hypotheses.register_hypotheses(session, pilot_id, actor=ACTOR, now=registered)
+            hypotheses.register_hypotheses(session, pilot_id, actor=actor, now=registered)
             for k, (offset, status) in enumerate(((0, "delivered"), (6, "planned"))):
                 journal.add_intervention(
                     session,
@@ -345,7 +348,7 @@ def build_database(path: Path, pilots: int, measurements: int) -> dict[str, floa
                         "description": "Fictieve interventie voor de benchmark",
                         "status": status,
                     },
-                    actor=ACTOR,
+                    actor=actor,
                 )
             journal.add_observation(
                 session,
@@ -356,7 +359,7 @@ def build_database(path: Path, pilots: int, measurements: int) -> dict[str, floa
                     "text": "De opkomst in de eerste maanden viel tegen.",
                     "hypothesis_code": "H1",
                 },
-                actor=ACTOR,
+                actor=actor,
             )
             if (i + 1) % 250 == 0 or i + 1 == pilots:
                 print(f"  pilots and hypotheses: {i + 1:,}/{pilots:,}", flush=True)
@@ -368,7 +371,7 @@ def build_database(path: Path, pilots: int, measurements: int) -> dict[str, floa
         for i, (pilot, pilot_id) in enumerate(zip(data, pilot_ids, strict=True)):
             frame = _measurement_frame(i, pilot, periods, measure_ids)
             rows += store_measurement_frame(
-                session, pilot_id, frame, source="benchmark.csv", actor=ACTOR
+                session, pilot_id, frame, source="benchmark.csv", actor=actor
             )
             if (i + 1) % 250 == 0 or i + 1 == pilots:
                 print(f"  measurements: {rows:,} rows, {i + 1:,}/{pilots:,} pilots", flush=True)

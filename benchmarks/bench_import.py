@@ -82,12 +82,14 @@ def fresh_database(path: Path) -> int:
     from tracker import migrate
     from tracker.db import make_engine, session_scope
     from tracker.services import measures, organisations, pilots
+    from tracker.services.access import system
 
+    actor = system("bench")
     engine = make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
     with session_scope(engine) as session:
         org = organisations.get_or_create_organisation(
-            session, name="Benchmarkstad", cbs_code="GM0363", actor="bench"
+            session, name="Benchmarkstad", cbs_code="GM0363", actor=actor
         )
         measures.create_measure(
             session,
@@ -97,7 +99,7 @@ def fresh_database(path: Path) -> int:
                 "kind": "continuous",
                 "better_direction": "lower",
             },
-            actor="bench",
+            actor=actor,
         )
         pilot = pilots.create_pilot(
             session,
@@ -112,7 +114,7 @@ def fresh_database(path: Path) -> int:
                 "evaluation_end": dt.date(2024, 12, 31),
             },
             organisation_id=org.id,
-            actor="bench",
+            actor=actor,
         )
         pilot_id = pilot.id
     engine.dispose()
@@ -131,13 +133,14 @@ def fingerprint(path: Path) -> tuple[Any, ...]:
 # --------------------------------------------------------------------------- contenders
 def run_ours(csv_path: Path, db: Path, pilot_id: int) -> dict[str, Any]:
     from tracker.db import make_engine, session_scope
+    from tracker.services.access import system
     from tracker.services.measurements import import_measurements
 
     start_rss = _peak_rss_mb()
     started = time.perf_counter()
     engine = make_engine(f"sqlite:///{db}")
     with session_scope(engine) as session:
-        report = import_measurements(session, pilot_id, csv_path, actor="bench")
+        report = import_measurements(session, pilot_id, csv_path, actor=system("bench"))
     engine.dispose()
     seconds = time.perf_counter() - started
     if not report.ok:

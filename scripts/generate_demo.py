@@ -45,6 +45,7 @@ from tracker.services import (  # noqa: E402
     pilot_files,
     pilots,
 )
+from tracker.services.access import system  # noqa: E402
 from tracker.services.demo import (  # noqa: E402
     DEMO_COMMENT,
     DEMO_DATA_DIR,
@@ -52,7 +53,6 @@ from tracker.services.demo import (  # noqa: E402
     DEMO_USERS,
     EXPERIMENTS_DIR,
 )
-from tracker.services.access import system  # noqa: E402
 from tracker.services.measurements import store_measurement_frame  # noqa: E402
 
 SEED = 2015

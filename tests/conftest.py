@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from tests.db_helpers import TEST_DATABASE_URL, empty_database
 from tracker import migrate
 from tracker.db import session_scope
+from tracker.services.access import system
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,4 +40,4 @@ def session(engine):
         yield s
 
 
-ACTOR = "test@proeftuin.example"
+ACTOR = system("test@proeftuin.example")

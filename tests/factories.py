@@ -9,8 +9,9 @@ from sqlmodel import Session
 
 from tracker.models import Hypothesis, Measure, Pilot
 from tracker.services import hypotheses, measures, organisations, pilots
+from tracker.services.access import system
 
-ACTOR = "test@proeftuin.example"
+ACTOR = system("test@proeftuin.example")
 
 
 def organisation(session: Session, code: str = "GM0363", name: str = "Amsterdam"):

@@ -14,6 +14,7 @@ from tests.reference import CARD_KRUEGER, SICILY
 from tracker.analysis.verdict import VERDICTS
 from tracker.cli import app
 from tracker.db import make_engine, session_scope
+from tracker.services.access import system
 from tracker.services.demo import load_demo
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -158,7 +159,7 @@ def test_every_hypothesis_of_a_stored_pilot_is_analysed(tmp_path):
     url = migrated_sqlite_url(tmp_path / "demo.db")
     engine = make_engine(url)
     with session_scope(engine) as session:
-        load_demo(session, actor="test", root=PROJECT)
+        load_demo(session, actor=system("test"), root=PROJECT)
     engine.dispose()
     env = {"TRACKER_DATABASE_URL": url}
     verdicts = []

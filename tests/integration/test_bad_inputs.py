@@ -26,9 +26,10 @@ from tests.import_helpers import CONTINUOUS, COUNT, PROPORTION, make_world
 from tracker import i18n
 from tracker.db import session_scope
 from tracker.io.measurements import MAX_SHOWN_VALUE, RowError
+from tracker.services.access import system
 from tracker.services.measurements import ImportReport, import_measurements
 
-ACTOR = "analist@gemeente.example"
+ACTOR = system("analist@gemeente.example")
 C = CONTINUOUS
 V = "period;measure;value"  # header of a continuous measure
 P = "period;measure;numerator;denominator"  # … of a proportion

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from argon2 import PasswordHasher
 from scipy import stats
 from sqlmodel import col, func, select
 from typer.testing import CliRunner
@@ -27,10 +28,11 @@ from tests.factories import ACTOR
 from tracker.cli import app
 from tracker.db import session_scope
 from tracker.errors import ValidationError
-from tracker.models import AuditEvent, Hypothesis, Measurement, Role, User
+from tracker.models import AuditEvent, Hypothesis, Measurement, Organisation, Pilot, Role, User
 from tracker.services import audit, hypotheses
 from tracker.services.demo import (
     DEMO_COMMENT,
+    DEMO_ORGANISATION,
     DEMO_USERS,
     demo_files,
     demo_loaded,
@@ -261,15 +263,34 @@ def test_loading_the_demo_creates_five_pilots_with_their_data(engine):
         assert audit.verify_chain(session).ok
 
 
-def test_there_is_one_demo_user_per_role_without_a_password(engine):
+def test_there_is_one_demo_user_per_role_with_its_demo_password(engine):
     with session_scope(engine) as session:
         load_demo(session, actor=ACTOR, root=PROJECT_ROOT)
     with session_scope(engine) as session:
         users = session.exec(select(User).order_by(col(User.email))).all()
+        trail = session.exec(select(AuditEvent)).all()
+        # One fictitious organisation holds every demo pilot and account.
+        organisations = session.exec(
+            select(Organisation.cbs_code, Organisation.name)
+            .distinct()
+            .join(Pilot, col(Pilot.organisation_id) == col(Organisation.id))
+        ).all()
+        user_organisations = {u.organisation_id for u in users}
+        demo_organisation = session.exec(
+            select(Organisation.id).where(Organisation.cbs_code == DEMO_ORGANISATION["cbs_code"])
+        ).one()
+    assert organisations == [(DEMO_ORGANISATION["cbs_code"], DEMO_ORGANISATION["name"])]
+    assert DEMO_ORGANISATION["cbs_code"] == "GM9999"
+    assert user_organisations == {demo_organisation}
     demo = {u.email: u for u in users if u.email.endswith("@demo.proeftuin.example")}
     assert {str(u.role) for u in demo.values()} == {r.value for r in Role}
-    assert set(demo) == {email for email, _, _ in DEMO_USERS}
-    assert all(u.password_hash is None for u in demo.values())
+    assert set(demo) == {email for email, _, _, _ in DEMO_USERS}
+    for email, _, _, password in DEMO_USERS:
+        stored = demo[email].password_hash
+        assert stored is not None and stored.startswith("$argon2id$"), email
+        assert PasswordHasher().verify(stored, password)
+        # The hash never enters the audit trail.
+        assert all(stored not in json.dumps([e.before, e.after]) for e in trail), email
 
 
 def test_loading_the_demo_twice_changes_nothing(engine):

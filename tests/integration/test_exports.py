@@ -12,11 +12,12 @@ from tests import factories
 from tests.import_helpers import CONTINUOUS, COUNT, PROPORTION, World, d, make_world
 from tracker.db import session_scope
 from tracker.errors import NotFoundError
+from tracker.services.access import system
 from tracker.services.exports import TIDY_COLUMNS, tidy_measurements, tidy_measurements_csv
 from tracker.services.measurement_entry import save_measurement
 from tracker.services.measurements import import_measurements
 
-ACTOR = "analist@gemeente.example"
+ACTOR = system("analist@gemeente.example")
 
 # (measure, period, area, group, values, source), saved in this (unsorted) order.
 MEASUREMENTS = [
@@ -61,7 +62,7 @@ def fill(engine, world: World) -> None:
 
 def export_csv(engine, pilot_id: int) -> str:
     with session_scope(engine, read_only=True) as session:
-        return tidy_measurements_csv(session, pilot_id)
+        return tidy_measurements_csv(session, pilot_id, actor=ACTOR)
 
 
 def test_the_csv_is_tidy_sorted_and_written_without_float_noise(engine):

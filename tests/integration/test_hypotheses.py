@@ -290,13 +290,13 @@ def test_late_registration_with_the_flag_is_stored(engine, world):
 def test_late_registrations_show_in_the_pilot_summary(engine, world):
     register(engine, world["pilot"], now=LATE, late=True)
     with session_scope(engine) as session:
-        [summary] = pilots.list_pilot_summaries(session)
+        [summary] = pilots.list_pilot_summaries(session, actor=ACTOR)
     assert (summary.hypotheses, summary.late_registrations) == (2, 2)
 
 
 def test_on_time_registrations_are_not_counted_as_late(engine, registered):
     with session_scope(engine) as session:
-        [summary] = pilots.list_pilot_summaries(session)
+        [summary] = pilots.list_pilot_summaries(session, actor=ACTOR)
     assert summary.late_registrations == 0
 
 
@@ -330,7 +330,7 @@ def test_an_amendment_is_stored_beside_the_original(engine, registered):
         amendment.new_value,
         amendment.reason,
         amendment.author,
-    ) == ("min_effect", "10.0", "5.0", REASON, ACTOR)
+    ) == ("min_effect", "10.0", "5.0", REASON, ACTOR.name)
 
 
 def test_an_amendment_leaves_the_registered_content_and_hash_unchanged(engine, registered):

@@ -44,6 +44,7 @@ from tracker.config import Settings
 from tracker.db import make_engine, session_scope
 from tracker.models import AuditEvent, Measurement
 from tracker.services import audit
+from tracker.services.access import system
 from tracker.services.measurements import count_measurements, import_measurements
 
 WORKERS = 8
@@ -52,7 +53,7 @@ KILLED_ROWS = 240_000
 # Months 2020-01 .. 2022-01: inside the pilot's period (factories.pilot) and in the past.
 MONTHS = [dt.date(2020 + m // 12, m % 12 + 1, 1) for m in range(25)]
 GROUPS = ("pilot", "comparison")
-ACTOR = "importer@gemeente.example"
+ACTOR = "importer@gemeente.example"  # TRACKER_ACTOR of the CLI children
 LOCKED_WORDS = ("database is locked", "locked", "Traceback")
 # How long a child may take before the test gives up on it (a hang is a failure, not a wait).
 CHILD_TIMEOUT_S = 180
@@ -324,7 +325,7 @@ def test_a_killed_import_leaves_nothing(engine, tmp_path):
         assert again.keys <= big.keys
         with session_scope(after) as session:
             report = import_measurements(
-                session, world.pilot_id, again.path, measure_code=CONTINUOUS, actor=ACTOR
+                session, world.pilot_id, again.path, measure_code=CONTINUOUS, actor=system(ACTOR)
             )
         assert (report.errors, report.rows_written) == ([], ROWS_PER_WORKER)
         assert stored_keys(after, world.pilot_id) == set(again.keys)

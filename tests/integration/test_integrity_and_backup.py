@@ -19,6 +19,7 @@ from tests.db_helpers import migrated_sqlite_url
 from tracker.cli import app
 from tracker.db import make_engine, session_scope
 from tracker.models import Pilot
+from tracker.services.access import system
 from tracker.services.demo import load_demo
 from tracker.services.pilots import resolve_pilot
 from tracker.services.reports import publish_report
@@ -33,9 +34,9 @@ def demo_file(tmp_path) -> tuple[Path, dict[str, str]]:
     url = migrated_sqlite_url(path)
     engine = make_engine(url)
     with session_scope(engine) as session:
-        load_demo(session, actor="test", root=PROJECT)
+        load_demo(session, actor=system("test"), root=PROJECT)
         publish_report(
-            session, resolve_pilot(session, "informele-mentoren-rotterdam").id, actor="test"
+            session, resolve_pilot(session, "informele-mentoren-rotterdam").id, actor=system("test")
         )
     engine.dispose()
     return path, {"TRACKER_DATABASE_URL": url, "TRACKER_LANGUAGE": "nl"}

@@ -20,6 +20,7 @@ from tracker.db import session_scope
 from tracker.errors import ConflictError, NotFoundError, ValidationError
 from tracker.models import Measurement
 from tracker.services import audit
+from tracker.services.access import system
 from tracker.services.measurement_entry import (
     GridSaveReport,
     MeasurementConflictError,
@@ -28,8 +29,8 @@ from tracker.services.measurement_entry import (
     save_measurement_grid,
 )
 
-ACTOR = "beleid@gemeente.example"
-OTHER = "collega@gemeente.example"
+ACTOR = system("beleid@gemeente.example")
+OTHER = system("collega@gemeente.example")
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def test_a_value_from_a_form_is_stored_with_a_create_event(engine, world):
     row = save(engine, world, value=12.5, source="eigen telling")
     assert stored(engine) == [
         (CONTINUOUS, d("2021-03-01"), "", "pilot", 12.5, None, None, None, None,
-         "eigen telling", ACTOR),
+         "eigen telling", ACTOR.name),
     ]  # fmt: skip
     event = last_event(engine)
     assert (event.action, event.entity, event.entity_id, event.pilot_id, event.actor) == (
@@ -70,7 +71,7 @@ def test_a_value_from_a_form_is_stored_with_a_create_event(engine, world):
         "measurement",
         row.id,
         world.pilot_id,
-        ACTOR,
+        ACTOR.name,
     )
     assert event.after["value"] == 12.5
 
@@ -201,14 +202,14 @@ def test_replace_updates_the_stored_measurement_with_an_update_event(engine, wor
     assert second.id == first.id
     assert stored(engine) == [
         (CONTINUOUS, d("2021-03-01"), "", "comparison", 13.0, None, None, None, None, "CBS",
-         OTHER),
+         OTHER.name),
     ]  # fmt: skip
     event = last_event(engine)
     assert (event.action, event.entity, event.entity_id, event.actor) == (
         "update",
         "measurement",
         first.id,
-        OTHER,
+        OTHER.name,
     )
     assert (event.before["value"], event.after["value"]) == (12.5, 13.0)
 
@@ -362,7 +363,7 @@ def test_changed_added_and_removed_rows_are_saved_with_one_audit_event(engine, w
         "measurement",
         None,
         world.pilot_id,
-        OTHER,
+        OTHER.name,
     )
     assert {k: event.after[k] for k in ("measure", "inserted", "updated", "deleted")} == {
         "measure": PROPORTION,
@@ -384,7 +385,7 @@ def test_a_changed_row_is_stamped_with_who_changed_it(engine, world):
     edited.loc[0, "denominator"] = 60
     save_grid(engine, world, original, edited, actor=OTHER)
     changed = [r for r in stored(engine) if r[0] == PROPORTION and r[6] == 60.0]
-    assert [r[10] for r in changed] == [OTHER]
+    assert [r[10] for r in changed] == [OTHER.name]
 
 
 def test_a_cell_written_differently_but_meaning_the_same_is_not_a_change(engine, world):

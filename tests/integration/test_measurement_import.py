@@ -30,6 +30,7 @@ from tracker.db import session_scope
 from tracker.errors import ValidationError
 from tracker.models import AuditEvent, Measurement
 from tracker.services import audit
+from tracker.services.access import system
 from tracker.services.measurements import (
     ImportReport,
     count_measurements,
@@ -38,7 +39,7 @@ from tracker.services.measurements import (
 )
 from tracker.services.measures import find_measure
 
-ACTOR = "analist@gemeente.example"
+ACTOR = system("analist@gemeente.example")
 
 
 def run_import(engine, pilot_id: int, path: Path, **kwargs: Any) -> ImportReport:
@@ -62,13 +63,13 @@ def test_a_mixed_dutch_file_is_stored_with_every_value_in_its_column(engine, tmp
     assert (report.errors, report.rows_read, report.rows_written) == ([], 4, 4)
     assert stored(engine) == [
         (CONTINUOUS, d("2021-03-01"), "WK036301", "pilot", 12.5, None, None, None, None,
-         "metingen.csv", ACTOR),
+         "metingen.csv", ACTOR.name),
         (CONTINUOUS, d("2021-03-01"), "WK036302", "comparison", 1234.5, None, None, None, None,
-         "metingen.csv", ACTOR),
+         "metingen.csv", ACTOR.name),
         (COUNT, d("2021-04-01"), "GM0363", "pilot", None, None, None, 7.0, 1500.0,
-         "metingen.csv", ACTOR),
+         "metingen.csv", ACTOR.name),
         (PROPORTION, d("2021-04-01"), "", "pilot", None, 3.0, 10.0, None, None,
-         "metingen.csv", ACTOR),
+         "metingen.csv", ACTOR.name),
     ]  # fmt: skip
 
 
@@ -115,7 +116,7 @@ def test_a_successful_import_appends_one_audit_event(engine, tmp_path):
             "measurement",
             "import",
             world.pilot_id,
-            ACTOR,
+            ACTOR.name,
         )
         assert event.after == {
             "file": "metingen.csv",
@@ -395,7 +396,7 @@ def test_store_writes_what_the_orm_would_write(engine):
             measure_id=find_measure(session, CONTINUOUS).id,
             period=dt.date(2021, 5, 1),
             value=1.0,
-            entered_by=ACTOR,
+            entered_by=ACTOR.name,
         )
         session.add(orm)
     assert n == 2

@@ -22,6 +22,7 @@ from tracker.config import Settings
 from tracker.db import make_engine, session_scope
 from tracker.models import Intervention, Organisation
 from tracker.services import organisations
+from tracker.services.access import system
 
 ALL_TABLES = {table.name for table in SQLModel.metadata.sorted_tables}
 
@@ -181,7 +182,7 @@ def test_a_read_only_scope_reads_while_a_writer_holds_the_lock(sqlite_file):
     migrate.upgrade(engine)
     with session_scope(engine) as writer:
         organisations.get_or_create_organisation(
-            writer, name="Amsterdam", cbs_code="GM0363", actor="test"
+            writer, name="Amsterdam", cbs_code="GM0363", actor=system("test")
         )
         with session_scope(engine, read_only=True) as reader:
             assert reader.exec(select(func.count()).select_from(Organisation)).one() == 0
@@ -193,7 +194,7 @@ def test_a_read_only_scope_reads_while_a_writer_holds_the_lock(sqlite_file):
 def test_a_read_only_scope_reads_on_every_backend(engine):
     with session_scope(engine) as session:
         organisations.get_or_create_organisation(
-            session, name="Amsterdam", cbs_code="GM0363", actor="test"
+            session, name="Amsterdam", cbs_code="GM0363", actor=system("test")
         )
     with session_scope(engine, read_only=True) as reader:
         assert [o.cbs_code for o in reader.exec(select(Organisation))] == ["GM0363"]

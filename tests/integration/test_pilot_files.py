@@ -25,6 +25,7 @@ from tracker.errors import ValidationError
 from tracker.io import pilot_file as pf
 from tracker.models import Hypothesis, Measure, Organisation, User
 from tracker.services import audit, hypotheses, journal, organisations, pilot_files
+from tracker.services.access import system
 from tracker.services.demo import DEMO_COMMENT, demo_files
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -89,7 +90,7 @@ def build_rich_pilot(engine: Engine) -> int:
                 h2.id,
                 {"field": field, "new_value": value, "reason": "de meetfout bleek groter"},
                 expected_version=h2.version,
-                actor="analist@gemeente.example",
+                actor=system("analist@gemeente.example"),
             )
             amendment.created_at = AMENDED_AT + dt.timedelta(days=len(value))
             session.add(amendment)
@@ -146,7 +147,9 @@ def export(engine: Engine, pilot_id: int, **kw) -> str:
 
 def import_text(engine: Engine, toml: str) -> pilot_files.PilotImport:
     with session_scope(engine) as session:
-        return pilot_files.import_pilot(session, pf.loads(toml), actor="import@test.example")
+        return pilot_files.import_pilot(
+            session, pf.loads(toml), actor=system("import@test.example")
+        )
 
 
 def test_export_import_export_gives_the_same_bytes(engine, other_engine):

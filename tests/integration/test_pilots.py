@@ -20,6 +20,7 @@ from tracker.db import session_scope
 from tracker.errors import ConflictError, NotFoundError, ValidationError
 from tracker.models import Pilot
 from tracker.services import measures, organisations, pilots
+from tracker.services.access import system
 
 
 @pytest.fixture
@@ -344,7 +345,7 @@ def test_summaries_count_hypotheses_and_list_pilots_by_title(engine, world):
         factories.hypothesis(session, world["pilot"], "H1")
         factories.hypothesis(session, world["pilot"], "H2")
     with session_scope(engine) as session:
-        summaries = pilots.list_pilot_summaries(session)
+        summaries = pilots.list_pilot_summaries(session, actor=ACTOR)
     assert [(s.slug, s.hypotheses, s.measurements, s.late_registrations) for s in summaries] == [
         ("aaa-pilot", 0, 0, 0),
         ("netwerk-noord", 2, 0, 0),
@@ -446,7 +447,11 @@ def test_only_the_winning_concurrent_save_is_audited(engine, world):
 
     def save(name: str):
         return lambda s: pilots.update_pilot(
-            s, world["pilot"], {"title": f"Titel van {name}"}, expected_version=1, actor=name
+            s,
+            world["pilot"],
+            {"title": f"Titel van {name}"},
+            expected_version=1,
+            actor=system(name),
         )
 
     race(

@@ -19,8 +19,9 @@ from sqlmodel import select
 from tests import factories
 from tests.import_helpers import write
 from tracker.db import session_scope
-from tracker.models import Pilot
+from tracker.models import Pilot, Role
 from tracker.services import hypotheses, organisations, pilots
+from tracker.services.access import Actor
 from tracker.services.analysis import analyze_pilot
 from tracker.services.demo import load_demo
 from tracker.services.hypotheses import list_hypotheses
@@ -48,7 +49,7 @@ TODAY = dt.date(2022, 3, 1)
 
 def one_row(engine, **kwargs: Any) -> PortfolioRow:
     with session_scope(engine) as session:
-        [row] = portfolio(session, **kwargs)
+        [row] = portfolio(session, actor=ACTOR, **kwargs)
     return row
 
 
@@ -157,7 +158,7 @@ def test_the_owner_is_shown_by_display_name(engine):
         factories.pilot(session, owner_email="eigenaar@gemeente.example")
         factories.pilot(session, slug="zonder-eigenaar", title="Zonder eigenaar")
     with session_scope(engine) as session:
-        owners = {r.slug: r.owner for r in portfolio(session, today=TODAY)}
+        owners = {r.slug: r.owner for r in portfolio(session, actor=ACTOR, today=TODAY)}
     assert owners == {"netwerk-noord": "Fatima de Vries", "zonder-eigenaar": ""}
 
 
@@ -247,9 +248,16 @@ def several(engine) -> dict[str, int]:
         return ids
 
 
-def slugs(engine, filters: PortfolioFilter = PortfolioFilter(), **kwargs: Any) -> list[str]:
+def slugs(
+    engine, filters: PortfolioFilter = PortfolioFilter(), *, actor: Actor = ACTOR
+) -> list[str]:
     with session_scope(engine) as session:
-        return [r.slug for r in portfolio(session, filters, today=TODAY, **kwargs)]
+        return [r.slug for r in portfolio(session, filters, actor=actor, today=TODAY)]
+
+
+def manager_of(organisation_id: int | None) -> Actor:
+    """A signed-in manager of that organisation: sees only its pilots."""
+    return Actor(name="m@gemeente.example", role=Role.manager, organisation_id=organisation_id)
 
 
 def test_rows_are_sorted_by_municipality_then_title_ignoring_case(engine, several):
@@ -307,9 +315,11 @@ def test_filters(engine, several, filters, expected):
 )
 def test_filtering_loaded_rows_gives_what_the_filtered_query_gives(engine, several, filters):
     with session_scope(engine) as session:
-        everything = portfolio(session)
-        assert [r for r in everything if matches(r, filters)] == portfolio(session, filters)
-        assert options_of(everything) == filter_options(session)
+        everything = portfolio(session, actor=ACTOR)
+        assert [r for r in everything if matches(r, filters)] == portfolio(
+            session, filters, actor=ACTOR
+        )
+        assert options_of(everything) == filter_options(session, actor=ACTOR)
 
 
 def test_the_organisation_limits_the_rows(engine, several):
@@ -331,9 +341,11 @@ def test_the_organisation_limits_the_rows(engine, several):
             organisation_id=other.id,
             actor=ACTOR,
         )
-        assert filter_options(session, organisation_id=other.id)["municipalities"] == ["Groningen"]
-    assert slugs(engine, organisation_id=other.id) == ["groningen-eigen"]
-    assert slugs(engine, organisation_id=amsterdam.id) == [
+        assert filter_options(session, actor=manager_of(other.id))["municipalities"] == [
+            "Groningen"
+        ]
+    assert slugs(engine, actor=manager_of(other.id)) == ["groningen-eigen"]
+    assert slugs(engine, actor=manager_of(amsterdam.id)) == [
         "buurtteams",
         "jongerenwerk",
         "alleen-wonen",
@@ -344,7 +356,7 @@ def test_the_organisation_limits_the_rows(engine, several):
 
 def test_filter_options_list_the_values_present(engine, several):
     with session_scope(engine) as session:
-        options = filter_options(session)
+        options = filter_options(session, actor=ACTOR)
     assert options == {
         "municipalities": ["Amsterdam", "Rotterdam", "Utrecht"],
         "domains": ["jeugd", "onderwijs", "schuldhulp", "wmo", "wonen"],
@@ -355,18 +367,20 @@ def test_filter_options_list_the_values_present(engine, several):
 
 def test_filter_options_of_an_empty_database_are_empty(engine):
     with session_scope(engine) as session:
-        assert filter_options(session) == {
+        assert filter_options(session, actor=ACTOR) == {
             "municipalities": [],
             "domains": [],
             "statuses": [],
             "strategies": [],
         }
-        assert portfolio(session) == []
+        assert portfolio(session, actor=ACTOR) == []
 
 
 def test_a_row_carries_the_pilots_own_fields(engine, several):
     with session_scope(engine) as session:
-        [row] = portfolio(session, PortfolioFilter(municipalities=("Utrecht",)), today=TODAY)
+        [row] = portfolio(
+            session, PortfolioFilter(municipalities=("Utrecht",)), actor=ACTOR, today=TODAY
+        )
     assert row == PortfolioRow(
         pilot_id=several["armoede"],
         slug="armoede",
@@ -435,7 +449,7 @@ def test_the_verdict_mix_of_the_demo_portfolio_adds_up(engine):
     with session_scope(engine) as session:
         load_demo(session, actor=ACTOR, root=PROJECT_ROOT)
     with session_scope(engine) as session:
-        rows = portfolio(session, today=TODAY)
+        rows = portfolio(session, actor=ACTOR, today=TODAY)
     mix = verdict_mix_by_domain(rows)
     for domain, counts in mix.items():
         assert sum(counts.values()) == sum(r.n_hypotheses for r in rows if domain in r.domains)
@@ -457,7 +471,7 @@ def test_the_demo_load_gives_every_hypothesis_its_analysed_verdict(engine):
             analyses = analyze_pilot(session, result.pilot_id)
             analysed = {hypotheses[a.code]: a.result.verdict for a in analyses}
             assert {h: v.verdict for h, v in stored.items()} == analysed, result.slug
-        rows = portfolio(session, today=TODAY)
+        rows = portfolio(session, actor=ACTOR, today=TODAY)
     assert len(rows) == 5
     assert all(sum(r.verdicts.values()) == r.n_hypotheses > 0 for r in rows)
     assert all(r.last_entry is not None and r.last_period is not None for r in rows)
@@ -506,7 +520,7 @@ def statements_of_portfolio(engine, filters: PortfolioFilter) -> tuple[list[str]
         session.exec(select(Pilot.id)).first()  # the transaction has begun before we count
         event.listen(engine, "before_cursor_execute", count)
         try:
-            rows = portfolio(session, filters, today=TODAY)
+            rows = portfolio(session, filters, actor=ACTOR, today=TODAY)
         finally:
             event.remove(engine, "before_cursor_execute", count)
     return sent, len(rows)

@@ -15,6 +15,7 @@ from tests.db_helpers import migrated_sqlite_url
 from tracker.charts import VERDICT_LABELS
 from tracker.cli import app
 from tracker.db import make_engine, session_scope
+from tracker.services.access import system
 from tracker.services.analysis import analyze_pilot
 from tracker.services.demo import load_demo
 from tracker.services.pilots import resolve_pilot
@@ -40,7 +41,7 @@ def demo_db(tmp_path_factory) -> dict:
     url = migrated_sqlite_url(tmp_path_factory.mktemp("report") / "demo.db")
     engine = make_engine(url)
     with session_scope(engine) as session:
-        load_demo(session, actor="test", root=PROJECT)
+        load_demo(session, actor=system("test"), root=PROJECT)
         pilot_id = resolve_pilot(session, SLUG).id
         verdicts = {a.code: a.result.verdict for a in analyze_pilot(session, pilot_id)}
     engine.dispose()
@@ -128,7 +129,7 @@ def test_a_published_version_is_written_as_it_was_frozen(demo_db, tmp_path):
     assert result.exit_code == 1 and "latest" in result.output  # nothing published yet
     engine = make_engine(demo_db["url"])
     with session_scope(engine) as session:
-        publish_report(session, resolve_pilot(session, SLUG).id, actor="beleid@example.org")
+        publish_report(session, resolve_pilot(session, SLUG).id, actor=system("beleid@example.org"))
     engine.dispose()
     md = report(demo_db, tmp_path, "md", "--published", "1").read_text(encoding="utf-8")
     assert "Gepubliceerde versie 1, door beleid@example.org" in md

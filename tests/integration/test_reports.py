@@ -27,6 +27,7 @@ from tracker.reports.model import ConditionEntry, Narrative, ObstacleEntry, Repo
 from tracker.reports.recommendation import propose
 from tracker.reports.render_markdown import render_markdown
 from tracker.reports.writer import write_report
+from tracker.services.access import system
 from tracker.services.analysis import analyze_pilot
 from tracker.services.demo import load_demo
 from tracker.services.measurements import store_measurement_frame
@@ -43,7 +44,7 @@ from tracker.services.reports import (
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = PROJECT_ROOT / "tests" / "golden" / "report-generalist-wijkteam-apeldoorn.nl.md"
-ACTOR = "beleid@demo.proeftuin.example"
+ACTOR = system("beleid@demo.proeftuin.example")
 TODAY = dt.date(2026, 11, 25)
 SLUGS = (
     "dorpsondersteuning-aa-en-hunze",
@@ -538,7 +539,7 @@ def test_publishing_is_audited_with_the_hash(engine, demo):
     with session_scope(engine) as session:
         row = publish_report(session, pilot_id, actor=ACTOR, today=TODAY)
         event = session.exec(select(AuditEvent).where(AuditEvent.entity == "report")).one()
-        assert (event.action, event.actor, event.entity_id) == ("publish", ACTOR, row.id)
+        assert (event.action, event.actor, event.entity_id) == ("publish", ACTOR.name, row.id)
         assert event.after["content_hash"] == row.content_hash
         assert "content" not in event.after
 

@@ -29,6 +29,9 @@ FIELDS = [f.name for f in dataclasses.fields(Settings)]
         ("language", "nl"),
         ("actor", ""),
         ("import_max_bytes", str(200 * 1024 * 1024)),
+        ("session_timeout_minutes", "30"),
+        ("login_lockout_after", "5"),
+        ("login_lockout_seconds", "60"),
     ],
 )
 def test_a_setting_that_is_not_in_the_environment_has_its_default(setting, default):
@@ -57,6 +60,9 @@ def test_numbers_are_available_as_integers():
         ("TRACKER_LANGUAGE", "en", "language"),
         ("TRACKER_ACTOR", "beheer@gemeente.example", "actor"),
         ("TRACKER_IMPORT_MAX_BYTES", "1024", "import_max_bytes"),
+        ("TRACKER_SESSION_TIMEOUT_MINUTES", "15", "session_timeout_minutes"),
+        ("TRACKER_LOGIN_LOCKOUT_AFTER", "3", "login_lockout_after"),
+        ("TRACKER_LOGIN_LOCKOUT_SECONDS", "120", "login_lockout_seconds"),
     ],
 )
 def test_a_tracker_variable_sets_its_setting(variable, value, setting):
