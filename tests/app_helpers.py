@@ -33,6 +33,24 @@ TEST_ORGANISATION = ("Amsterdam", "GM0363")
 OTHER_ORGANISATION = ("Utrecht", "GM0344")
 
 
+# What the sidebar menu shows each role (Dutch page titles, in order): the AppTests and the
+# browser journey both check it.
+ROLE_MENU = {
+    "officer": ["Overzicht", "Pilot", "Nieuwe pilot", "Bibliotheek", "Indicatoren"],
+    "manager": ["Overzicht", "Pilot", "Bibliotheek", "Indicatoren"],
+    "analyst": ["Overzicht", "Pilot", "Bibliotheek", "Indicatoren", "Export"],
+    "admin": [
+        "Overzicht",
+        "Pilot",
+        "Nieuwe pilot",
+        "Bibliotheek",
+        "Indicatoren",
+        "Export",
+        "Gebruikers",
+    ],
+}
+
+
 def account_email(role: str, organisation: str = TEST_ORGANISATION[1]) -> str:
     return f"{role}.{organisation.lower()}@test.example"
 

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests import factories
 from tests.app_helpers import APP, TIMEOUT, account_email, open_page, sign_in
+from tests.app_helpers import ROLE_MENU as NAVIGATION
 from tracker.db import session_scope
 from tracker.models import AuditEvent, Observation, User, utcnow
 from tracker.services import accounts, demo, pilots
@@ -191,21 +192,6 @@ def test_demo_passwords_are_shown_only_when_the_database_holds_the_demo(app_db, 
 
 
 # --- what each role sees ---------------------------------------------------------------------
-
-NAVIGATION = {
-    "officer": ["Overzicht", "Pilot", "Nieuwe pilot", "Bibliotheek", "Indicatoren"],
-    "manager": ["Overzicht", "Pilot", "Bibliotheek", "Indicatoren"],
-    "analyst": ["Overzicht", "Pilot", "Bibliotheek", "Indicatoren", "Export"],
-    "admin": [
-        "Overzicht",
-        "Pilot",
-        "Nieuwe pilot",
-        "Bibliotheek",
-        "Indicatoren",
-        "Export",
-        "Gebruikers",
-    ],
-}
 
 
 @pytest.mark.parametrize("role", list(NAVIGATION))

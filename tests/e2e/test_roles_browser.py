@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
+from tests.app_helpers import ROLE_MENU as NAVIGATION
 from tests.e2e.browser import (
     PROJECT_ROOT,
     grid_cell,
@@ -40,21 +41,6 @@ DEMO_TITLES = [
     "Pedagogisch collectief in de buurt",
 ]
 
-# What the sidebar navigation shows each role (Dutch titles), in order.
-NAVIGATION = {
-    "officer": ["Overzicht", "Pilot", "Nieuwe pilot", "Bibliotheek", "Indicatoren"],
-    "manager": ["Overzicht", "Pilot", "Bibliotheek", "Indicatoren"],
-    "analyst": ["Overzicht", "Pilot", "Bibliotheek", "Indicatoren", "Export"],
-    "admin": [
-        "Overzicht",
-        "Pilot",
-        "Nieuwe pilot",
-        "Bibliotheek",
-        "Indicatoren",
-        "Export",
-        "Gebruikers",
-    ],
-}
 # A page each role may not use, opened by its address.
 FORBIDDEN = {"officer": "/export", "manager": "/gebruikers", "analyst": "/nieuwe-pilot"}
 ROLE_LABEL = {
