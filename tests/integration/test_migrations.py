@@ -216,3 +216,40 @@ def test_checking_the_schema_version_does_not_wait_for_a_writer(tmp_path):
             assert migrate.current_revision(engine) == migrate.head_revision()
     finally:
         engine.dispose()
+
+
+def test_0005_keeps_accounts_that_pilots_point_to(empty_engine):
+    # 0005 rebuilds app_user on SQLite (batch mode). Pilots point to their owner; with foreign
+    # keys on, dropping the old table failed on every database that had a pilot with an owner.
+    migrate.upgrade(empty_engine, "0004")
+    with empty_engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO organisation (id, name, cbs_code, created_at) "
+            "VALUES (1, 'Amsterdam', 'GM0363', '2026-01-01 00:00:00')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO app_user (id, organisation_id, email, display_name, role, is_active, "
+            "created_at) VALUES (7, 1, 'eva@gemeente.example', 'Eva', 'officer', true, "
+            "'2026-01-01 00:00:00')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO pilot (id, slug, title, aim, municipality, municipality_code, domains, "
+            "areas, partners, strategy, baseline_start, intervention_start, evaluation_end, "
+            "status, organisation_id, owner_id, version, created_at, updated_at) VALUES "
+            "(3, 'p', 'P', '', 'Amsterdam', 'GM0363', '[\"wmo\"]', '[]', '[]', '', "
+            "'2020-01-01', '2021-01-01', '2022-01-01', 'running', 1, 7, 1, "
+            "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        )
+    migrate.upgrade(empty_engine)
+    with session_scope(empty_engine) as session:
+        user = organisations.get_user_by_email(session, "eva@gemeente.example")
+        assert (user.id, user.failed_logins, user.locked_until, user.version) == (7, 0, None, 1)
+        assert user.updated_at is not None
+        assert session.get(tracker.models.Pilot, 3).owner_id == 7
+    migrate.downgrade(empty_engine, "0004")  # and back, with the data
+    with empty_engine.connect() as conn:
+        owner = conn.exec_driver_sql("SELECT owner_id FROM pilot WHERE id = 3").scalar_one()
+    assert owner == 7
+    if empty_engine.dialect.name == "sqlite":  # foreign keys are on again afterwards
+        with empty_engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
