@@ -20,7 +20,7 @@ from tests.conftest import PROJECT_ROOT
 from tracker import migrate
 from tracker.config import Settings
 from tracker.db import make_engine, session_scope
-from tracker.models import Intervention, Organisation
+from tracker.models import Intervention, Organisation, Pilot
 from tracker.services import organisations
 from tracker.services.access import system
 
@@ -245,7 +245,7 @@ def test_0005_keeps_accounts_that_pilots_point_to(empty_engine):
         user = organisations.get_user_by_email(session, "eva@gemeente.example")
         assert (user.id, user.failed_logins, user.locked_until, user.version) == (7, 0, None, 1)
         assert user.updated_at is not None
-        assert session.get(tracker.models.Pilot, 3).owner_id == 7
+        assert session.get(Pilot, 3).owner_id == 7
     migrate.downgrade(empty_engine, "0004")  # and back, with the data
     with empty_engine.connect() as conn:
         owner = conn.exec_driver_sql("SELECT owner_id FROM pilot WHERE id = 3").scalar_one()
