@@ -26,7 +26,9 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
@@ -95,6 +97,19 @@ def _forkserver() -> ForkServerContext:
     # Only takes effect when the server starts; later calls (a second test) change nothing.
     context.set_forkserver_preload(["tracker.cli", __name__])
     return context
+
+
+@contextmanager
+def _bare_main() -> Iterator[None]:
+    """Start children with a bare ``__main__``. AppTest (the app tests, when they ran earlier in
+    this worker) leaves ``sys.modules["__main__"]`` set to the last app script it ran, and
+    multiprocessing would run that script again in every child, as ``__mp_main__``."""
+    saved = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = saved
 
 
 def cli_import_child(
@@ -200,8 +215,9 @@ def test_eight_processes_importing_at_once_lose_no_rows(engine, tmp_path):
         for w, (f, log) in enumerate(zip(files, logs, strict=True))
     ]
     began = time.monotonic()
-    for process in processes:
-        process.start()
+    with _bare_main():
+        for process in processes:
+            process.start()
     _wait_all(processes)
     elapsed = time.monotonic() - began
 
@@ -269,7 +285,8 @@ def kill_while_writing(engine: Engine, world: World, file: ImportFile, log: str)
     child = context.Process(
         target=cli_import_child, args=(_url(engine), str(file.path), world.slug, log)
     )
-    child.start()
+    with _bare_main():
+        child.start()
     deadline = time.monotonic() + CHILD_TIMEOUT_S
     try:
         while not writing():
