@@ -341,11 +341,11 @@ def test_the_history_tab_shows_who_changed_what(two_organisations, engine):
     first = frame.iloc[0]  # newest first
     assert (first["Wie"], first["Actie"], first["Onderdeel"]) == (
         account_email("admin"),
-        "register",
-        "hypothesis 1",
+        "vastgelegd",
+        "hypothese 1",
     )
     assert "registered_at: None → " in first["Wijzigingen"]
-    assert frame.iloc[-1]["Actie"] == "create" and frame.iloc[-1]["Onderdeel"].startswith("pilot")
+    assert (frame.iloc[-1]["Actie"], frame.iloc[-1]["Onderdeel"]) == ("aangemaakt", "pilot 1")
 
 
 def test_an_admin_adds_an_account_and_changes_a_role(app_db, engine):

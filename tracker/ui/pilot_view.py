@@ -16,7 +16,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from tracker import charts
-from tracker.i18n import register, t
+from tracker.i18n import MESSAGES, register, t
 from tracker.io.text import inert_markdown as md
 from tracker.models import (
     AMENDABLE_FIELDS,
@@ -63,6 +63,26 @@ register(
             "that nothing was altered.",
         },
         "ui.hist.none": {"nl": "Nog geen gebeurtenissen.", "en": "No events yet."},
+        # What the audit trail's action and entity codes mean, in plain words.
+        "ui.hist.action.create": {"nl": "aangemaakt", "en": "created"},
+        "ui.hist.action.update": {"nl": "gewijzigd", "en": "changed"},
+        "ui.hist.action.register": {"nl": "vastgelegd", "en": "registered"},
+        "ui.hist.action.amend": {"nl": "aangepast met reden", "en": "amended with a reason"},
+        "ui.hist.action.import": {"nl": "geïmporteerd", "en": "imported"},
+        "ui.hist.action.grid_save": {"nl": "tabel opgeslagen", "en": "table saved"},
+        "ui.hist.action.publish": {"nl": "gepubliceerd", "en": "published"},
+        "ui.hist.action.rerun_analysis": {
+            "nl": "analyse opnieuw uitgevoerd",
+            "en": "analysis run again",
+        },
+        "ui.hist.entity.pilot": {"nl": "pilot", "en": "pilot"},
+        "ui.hist.entity.hypothesis": {"nl": "hypothese", "en": "hypothesis"},
+        "ui.hist.entity.measurement": {"nl": "metingen", "en": "measurements"},
+        "ui.hist.entity.intervention": {"nl": "interventie", "en": "intervention"},
+        "ui.hist.entity.observation": {"nl": "logboeknotitie", "en": "journal note"},
+        "ui.hist.entity.report": {"nl": "lessenrapport", "en": "lessons report"},
+        "ui.hist.entity.report_draft": {"nl": "rapportconcept", "en": "report draft"},
+        "ui.hist.entity.pilot_member": {"nl": "teamlid", "en": "team member"},
         "ui.hist.when": {"nl": "Wanneer (UTC)", "en": "When (UTC)"},
         "ui.hist.who": {"nl": "Wie", "en": "Who"},
         "ui.hist.action": {"nl": "Actie", "en": "Action"},
@@ -805,6 +825,12 @@ def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str
     return "; ".join(parts)
 
 
+def _label(kind: str, code: str, lang: str) -> str:
+    """The plain-language name of an audit action or entity; the code itself when unknown."""
+    key = f"ui.hist.{kind}.{code}"
+    return t(key, lang) if key in MESSAGES else code
+
+
 def history_tab(pilot: Pilot, lang: str) -> None:
     st.caption(t("ui.hist.intro", lang))
     who = actor()
@@ -816,8 +842,10 @@ def history_tab(pilot: Pilot, lang: str) -> None:
         {
             t("ui.hist.when", lang): [e.at.strftime("%Y-%m-%d %H:%M:%S") for e in events],
             t("ui.hist.who", lang): [e.actor for e in events],
-            t("ui.hist.action", lang): [e.action for e in events],
-            t("ui.hist.entity", lang): [f"{e.entity} {e.entity_id or ''}".strip() for e in events],
+            t("ui.hist.action", lang): [_label("action", e.action, lang) for e in events],
+            t("ui.hist.entity", lang): [
+                f"{_label('entity', e.entity, lang)} {e.entity_id or ''}".strip() for e in events
+            ],
             t("ui.hist.changes", lang): [_changes(e.before, e.after) for e in events],
         }
     )
