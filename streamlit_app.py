@@ -58,6 +58,7 @@ if user is None:
     st.stop()
 
 actor = actor_for(user)
+auth.checked_this_run(actor)
 with st.sidebar:
     for section, entries in sections.items():
         allowed = [page for page, needed in entries if needed is None or may(None, actor, needed)]

@@ -26,6 +26,9 @@ USER_KEY = "proeftuin_user_id"
 ACTIVITY_KEY = "proeftuin_last_activity"
 NOTICE_KEY = "proeftuin_signin_notice"
 ACTOR_KEY = "proeftuin_actor"  # this run's actor, set by the page guard (tracker.ui.data.actor)
+# Set by the router when it has just read the account in this run; the page guard takes it
+# (once) instead of reading the account a second time.
+CHECKED_KEY = "proeftuin_checked_this_run"
 
 register(
     {
@@ -106,7 +109,7 @@ def _start_session(user: User) -> None:
 
 def sign_out(notice: str | None = "ui.login.signed_out") -> None:
     """Forget the signed-in user (and the identity provider's session, if any)."""
-    for key in (USER_KEY, ACTIVITY_KEY, ACTOR_KEY):
+    for key in (USER_KEY, ACTIVITY_KEY, ACTOR_KEY, CHECKED_KEY):
         st.session_state.pop(key, None)
     if notice:
         st.session_state[NOTICE_KEY] = notice
@@ -154,8 +157,11 @@ def require_page(action: Action = Action.view) -> Actor:
     what refuses it there (the services refuse again underneath).
     """
     lang = current_language()
-    st.session_state.pop(ACTOR_KEY, None)
-    actor = current_actor()
+    checked = st.session_state.pop(CHECKED_KEY, False)
+    actor = st.session_state.get(ACTOR_KEY) if checked else None
+    if actor is None:
+        st.session_state.pop(ACTOR_KEY, None)
+        actor = current_actor()
     if actor is None:
         login_page()
         st.stop()
@@ -224,6 +230,12 @@ def login_page() -> None:
         elif outcome is not None:
             st.error(outcome.message(lang), icon=":material/error:")
     _demo_accounts(lang)
+
+
+def checked_this_run(actor: Actor) -> None:
+    """The router read the account at the start of this run: the page need not read it again."""
+    st.session_state[ACTOR_KEY] = actor
+    st.session_state[CHECKED_KEY] = True
 
 
 def account_box(actor: Actor, user: User, lang: str) -> None:
