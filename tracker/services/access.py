@@ -32,8 +32,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker import i18n
 from tracker.errors import TrackerError
@@ -222,12 +223,21 @@ def require(
         raise refused
 
 
-def require_organisation(actor: Actor, organisation_id: int, action: Action) -> None:
-    """Raise unless the actor may reach things of that organisation."""
+def require_organisation(actor: Actor, organisation_id: int | None, action: Action) -> None:
+    """Raise unless the actor may reach things of that organisation (None: one that does not
+    exist yet, which only a system actor may create)."""
     if actor.is_system or actor.organisation_id == organisation_id:
         return
     assert actor.role is not None
     raise AccessDenied("organisation", actor.role, action)
+
+
+def only_visible(query: Any, actor: Actor, organisation_column: Any) -> Any:
+    """``query`` limited to rows of the actor's organisation (a system actor: unchanged)."""
+    organisation_id = visible_organisation(actor)
+    if organisation_id is None:
+        return query
+    return query.where(col(organisation_column) == organisation_id)
 
 
 def visible_organisation(actor: Actor) -> int | None:

@@ -237,11 +237,8 @@ def add_user(
 def list_users(session: Session, *, actor: Actor) -> list[User]:
     """The accounts of the actor's organisation (a system actor: all), by e-mail address."""
     access.require(session, actor, Action.manage_users)
-    query = select(User).order_by(col(User.email))
-    organisation_id = access.visible_organisation(actor)
-    if organisation_id is not None:
-        query = query.where(col(User.organisation_id) == organisation_id)
-    return list(session.exec(query))
+    query = access.only_visible(select(User), actor, User.organisation_id)
+    return list(session.exec(query.order_by(col(User.email))))
 
 
 def _other_active_admins(session: Session, user: User) -> int:

@@ -129,9 +129,4 @@ def verify_chain(session: Session) -> ChainCheck:
 def pilot_history(session: Session, pilot: Any, *, actor: Actor) -> list[AuditEvent]:
     """Every audit event of a pilot, newest first: what the app shows as its history."""
     access.require(session, actor, access.Action.view, pilot)
-    query = (
-        select(AuditEvent)
-        .where(AuditEvent.pilot_id == pilot.id)
-        .order_by(col(AuditEvent.id).desc())
-    )
-    return list(session.exec(query))
+    return list_events(session, pilot_id=pilot.id)[::-1]

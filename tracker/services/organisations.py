@@ -61,13 +61,9 @@ def get_or_create_organisation(
     """The organisation with this CBS code; a new one only for a system actor (the CLI)."""
     valid = validate(_OrganisationInput, {"name": name, "cbs_code": cbs_code})
     org = session.exec(select(Organisation).where(Organisation.cbs_code == cbs_code)).first()
+    access.require_organisation(actor, org.id if org else None, Action.create_pilot)
     if org is not None:
-        assert org.id is not None
-        access.require_organisation(actor, org.id, Action.create_pilot)
         return org
-    if not actor.is_system:
-        assert actor.role is not None
-        raise access.AccessDenied("organisation", actor.role, Action.create_pilot)
     org = Organisation(name=valid.name, cbs_code=valid.cbs_code)
     return audit.insert(session, org, entity="organisation", actor=actor)
 

@@ -160,14 +160,6 @@ class PilotSummary:
         return asdict(self)
 
 
-def _visible(query: Any, actor: Actor) -> Any:
-    """``query`` over Pilot limited to what the actor may see (their organisation)."""
-    organisation_id = access.visible_organisation(actor)
-    if organisation_id is None:
-        return query
-    return query.where(col(Pilot.organisation_id) == organisation_id)
-
-
 def list_pilot_summaries(session: Session, *, actor: Actor) -> list[PilotSummary]:
     """Every pilot the actor may see with its number of hypotheses and measurements, by title."""
     n_hyp = (
@@ -186,9 +178,9 @@ def list_pilot_summaries(session: Session, *, actor: Actor) -> list[PilotSummary
         .scalar_subquery()
     )
     rows = session.exec(
-        _visible(select(Pilot, n_hyp, n_meas, n_late), actor).order_by(
-            col(Pilot.title), col(Pilot.id)
-        )
+        access.only_visible(
+            select(Pilot, n_hyp, n_meas, n_late), actor, Pilot.organisation_id
+        ).order_by(col(Pilot.title), col(Pilot.id))
     )
     return [
         PilotSummary(
@@ -207,7 +199,7 @@ def list_pilot_summaries(session: Session, *, actor: Actor) -> list[PilotSummary
 
 def pilot_titles(session: Session, *, actor: Actor) -> dict[str, str]:
     """Slug → title of every pilot the actor may see, by title (a light query for pickers)."""
-    query = _visible(select(Pilot.slug, Pilot.title), actor)
+    query = access.only_visible(select(Pilot.slug, Pilot.title), actor, Pilot.organisation_id)
     rows = session.exec(query.order_by(col(Pilot.title))).all()
     return dict(rows)
 

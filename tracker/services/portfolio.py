@@ -306,10 +306,11 @@ def filter_options(session: Session, *, actor: Actor) -> dict[str, list[str]]:
     Keys "municipalities", "domains", "statuses", "strategies". Empty strategies (a pilot
     without one) are left out. One query.
     """
-    query = select(Pilot.municipality, Pilot.domains, Pilot.status, Pilot.strategy)
-    organisation_id = access.visible_organisation(actor)
-    if organisation_id is not None:
-        query = query.where(col(Pilot.organisation_id) == organisation_id)
+    query = access.only_visible(
+        select(Pilot.municipality, Pilot.domains, Pilot.status, Pilot.strategy),
+        actor,
+        Pilot.organisation_id,
+    )
     municipalities: set[str] = set()
     domains: set[str] = set()
     statuses: set[str] = set()
