@@ -57,6 +57,12 @@ class Settings:
         "Largest measurement file (bytes) that an import accepts; larger files are refused "
         "before reading.",
     )
+    export_suppress_below: str = _setting(
+        "5",
+        "Small-number protection of exports: when it is switched on (Export page, or tracker "
+        "export --suppress-below), counts, numerators and denominators below this number are "
+        "left out and marked. This is the threshold offered by default.",
+    )
 
     @property
     def busy_timeout_ms(self) -> int:
@@ -69,6 +75,10 @@ class Settings:
     @property
     def max_import_bytes(self) -> int:
         return int(self.import_max_bytes)
+
+    @property
+    def suppress_below(self) -> int:
+        return int(self.export_suppress_below)
 
 
 ENV_PREFIX = "TRACKER_"

@@ -31,16 +31,20 @@ MEASUREMENTS = [
     (CONTINUOUS, "2021-02-01", "", "pilot", {"value": 1e-5}, "CBS"),
 ]
 
+# RFC 4180: CRLF line ends, text quoted, numbers bare and in their shortest exact form (0.1 + 0.2
+# is not 0.3 as a double; the file says exactly what the database holds).
 EXPECTED_CSV = (
-    "pilot,measure,period,area,group,value,numerator,denominator,count,exposure,source\n"
-    "netwerk-noord,contacten,2020-12-01,,pilot,1234567.891,,,,,CBS\n"
-    "netwerk-noord,contacten,2021-01-01,,comparison,-3,,,,,CBS\n"
-    'netwerk-noord,contacten,2021-01-01,,pilot,0.3,,,,,"wijkteam ""Noord"", 2021"\n'
-    "netwerk-noord,contacten,2021-01-01,WK036301,pilot,12.5,,,,,eigen telling\n"
-    "netwerk-noord,contacten,2021-02-01,,pilot,1e-05,,,,,CBS\n"
-    "netwerk-noord,meldingen,2021-01-01,GM0363,pilot,,,,7,1500,politie\n"
-    "netwerk-noord,verwijzingen,2021-01-01,,pilot,,3,12.5,,,GGD\n"
-    "netwerk-noord,verwijzingen,2021-02-01,,pilot,,4,20,,,GGD\n"
+    '"pilot","measure","period","area","group","value","numerator","denominator","count",'
+    '"exposure","source"\r\n'
+    '"netwerk-noord","contacten",2020-12-01,,"pilot",1234567.891,,,,,"CBS"\r\n'
+    '"netwerk-noord","contacten",2021-01-01,,"comparison",-3,,,,,"CBS"\r\n'
+    '"netwerk-noord","contacten",2021-01-01,,"pilot",0.30000000000000004,,,,,'
+    '"wijkteam ""Noord"", 2021"\r\n'
+    '"netwerk-noord","contacten",2021-01-01,"WK036301","pilot",12.5,,,,,"eigen telling"\r\n'
+    '"netwerk-noord","contacten",2021-02-01,,"pilot",0.00001,,,,,"CBS"\r\n'
+    '"netwerk-noord","meldingen",2021-01-01,"GM0363","pilot",,,,7,1500,"politie"\r\n'
+    '"netwerk-noord","verwijzingen",2021-01-01,,"pilot",,3,12.5,,,"GGD"\r\n'
+    '"netwerk-noord","verwijzingen",2021-02-01,,"pilot",,4,20,,,"GGD"\r\n'
 )
 
 
@@ -65,7 +69,7 @@ def export_csv(engine, pilot_id: int) -> str:
         return tidy_measurements_csv(session, pilot_id, actor=ACTOR)
 
 
-def test_the_csv_is_tidy_sorted_and_written_without_float_noise(engine):
+def test_the_csv_is_tidy_sorted_and_exact(engine):
     world = make_world(engine)
     fill(engine, world)
     assert export_csv(engine, world.pilot_id) == EXPECTED_CSV
@@ -97,7 +101,7 @@ def test_the_frame_has_the_tidy_columns_and_types(engine):
 
 def test_a_pilot_without_measurements_exports_the_header_only(engine):
     world = make_world(engine)
-    assert export_csv(engine, world.pilot_id) == ",".join(TIDY_COLUMNS) + "\n"
+    assert export_csv(engine, world.pilot_id) == ",".join(f'"{c}"' for c in TIDY_COLUMNS) + "\r\n"
     with session_scope(engine) as session:
         frame = tidy_measurements(session, world.pilot_id)
     assert frame.empty and tuple(frame.columns) == TIDY_COLUMNS
@@ -133,13 +137,14 @@ def test_the_exported_csv_imports_into_a_fresh_pilot_unchanged(engine, tmp_path)
     # The pilot column is not part of the import shape: skipped, with a warning that says so.
     assert [(w.code, w.value) for w in report.warnings] == [("ignored_column", "pilot")]
     again = export_csv(engine, fresh.id)
-    assert again == exported.replace("netwerk-noord,", "netwerk-kopie,")
+    assert again == exported.replace('"netwerk-noord",', '"netwerk-kopie",')
     with session_scope(engine) as session:
         original = tidy_measurements(session, world.pilot_id).drop(columns="pilot")
         copy = tidy_measurements(session, fresh.id).drop(columns="pilot")
     pd.testing.assert_frame_equal(original.drop(columns="value"), copy.drop(columns="value"))
-    # Only float noise is lost: 0.1 + 0.2 comes back as 0.3.
+    # Nothing is lost, not even the last bit of 0.1 + 0.2.
     assert copy["value"].tolist() == pytest.approx(original["value"].tolist(), nan_ok=True)
+    assert copy["value"].iloc[2] == 0.1 + 0.2
 
 
 def test_text_cells_that_a_spreadsheet_would_run_are_neutralised_and_numbers_are_not(engine):
@@ -175,4 +180,4 @@ def test_text_cells_that_a_spreadsheet_would_run_are_neutralised_and_numbers_are
         "gewoon = geen formule",
     ]
     assert list(frame["value"]) == [-2.5] * 6  # a negative number stays a number
-    assert "\n" + "netwerk-noord,contacten,2021-03-01,,pilot,-2.5,,,,,'-- geschat\n" in text
+    assert '\r\n"netwerk-noord","contacten",2021-03-01,,"pilot",-2.5,,,,,"\'-- geschat"\r\n' in text

@@ -6,14 +6,16 @@
   reader's browser fetch that address.
 - :func:`inert_cell`: a text cell of a CSV export that a spreadsheet would run as a formula
   (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading ``'``
-  (OWASP, "CSV injection"); numbers are not text cells and stay as they are.
+  (OWASP, "CSV injection"); numbers are not text cells and stay as they are. A text that
+  already starts with ``'`` gets one more, so that :func:`restore_cell` can undo it exactly
+  (an export read back into Proeftuin gives the text as typed).
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["FORMULA_STARTS", "inert_cell", "inert_markdown"]
+__all__ = ["ESCAPED_STARTS", "FORMULA_STARTS", "inert_cell", "inert_markdown", "restore_cell"]
 
 # What lets text become something else than text: links and images need "[" and "]", HTML
 # needs "<" before a letter, "/", "!" or "?" (a lone "< 0,001" is text), emphasis and code
@@ -25,6 +27,8 @@ _INLINE = re.compile(r"([\\`*_\[\]|]|<(?=[A-Za-z/!?]))")
 _BLOCK_MARK = re.compile(r"^(\s*)([#>+=-])", flags=re.M)
 _LIST_NUMBER = re.compile(r"^(\s*\d+)([.)])", flags=re.M)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The first characters that get a leading "'": the formula starts and the quote itself.
+ESCAPED_STARTS = (*FORMULA_STARTS, "'")
 
 
 def inert_markdown(text: str, *, block: bool = True) -> str:
@@ -44,4 +48,9 @@ def inert_markdown(text: str, *, block: bool = True) -> str:
 
 def inert_cell(text: str) -> str:
     """A spreadsheet text cell that cannot start a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text.startswith(ESCAPED_STARTS) else text
+
+
+def restore_cell(text: str) -> str:
+    """The text as typed, from a cell :func:`inert_cell` wrote (its one leading ``'`` off)."""
+    return text[1:] if text.startswith("'") else text

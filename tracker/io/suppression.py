@@ -1,0 +1,170 @@
+"""Small-number protection for exports shared outside the organisation (pure).
+
+Published statistics do not show a count of fewer than a handful of people: with a count of 2
+in a buurt, the two can be found. With ``suppress_below = N`` (default 5, the setting
+``TRACKER_EXPORT_SUPPRESS_BELOW``) an export leaves such cells empty and marks them:
+
+1. **Counts.** For a measure of kind *count*, a ``count`` below N is left out, and so is an
+   ``exposure`` below N (a population of three is itself a small number).
+2. **Numerators and denominators.** For kind *proportion*, a ``numerator`` below N is left out,
+   and so is a numerator whose complement (``denominator − numerator``) is below N: "18 of 20"
+   tells that 2 did not. A ``denominator`` below N is left out too.
+3. **Totals of one row.** A total must not give back what was left out. Within one measure,
+   period and group, when an area row (a wijk or buurt) lost a cell, the same cell of the row
+   without an area (the whole) is left out as well: otherwise whole minus the other areas gives
+   it. In the results table, a level or effect that rests on one data point of a measure with a
+   left-out cell is left out (``suppress_results``).
+4. Continuous measures (averages, scores, waiting times) are not counts and stay as they are.
+
+"Below" is strict: with N = 5, 0–4 are left out and 5 is shown. Zero is left out too: "nobody
+in this buurt" can be as telling as "one".
+
+A left-out cell is missing (empty) in CSV, Parquet and the data package, and shows the mark
+(``<N``) in the Dutch Excel CSV and the XLSX workbook; the row's ``suppressed`` column names the
+columns left out, in every format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "DEFAULT_SUPPRESS_BELOW",
+    "RESULT_LEVEL_FIELDS",
+    "Suppressed",
+    "mark_for",
+    "suppress_measurements",
+    "suppress_results",
+]
+
+DEFAULT_SUPPRESS_BELOW = 5
+COUNT_COLUMNS = ("numerator", "denominator", "count", "exposure")
+# Results fields that are levels or effects computed from the data (not test statistics).
+RESULT_LEVEL_FIELDS = (
+    "baseline",
+    "after_level",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "relative_estimate",
+    "prob_meaningful",
+)
+
+
+def mark_for(threshold: int) -> str:
+    """The text a left-out cell shows where people read it: ``<5``."""
+    return f"<{threshold}"
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A frame after protection: the emptied cells per column, and the per-row names."""
+
+    frame: pd.DataFrame
+    masks: dict[str, np.ndarray]
+    labels: np.ndarray  # per row: "count", "numerator, denominator" or ""
+
+    @property
+    def cells(self) -> int:
+        return int(sum(int(m.sum()) for m in self.masks.values()))
+
+
+def _labels(masks: Mapping[str, np.ndarray], n: int, order: tuple[str, ...]) -> np.ndarray:
+    """Per row the names of the columns left out, in ``order``, joined by ', '."""
+    labels = np.full(n, "", dtype=object)
+    for name in order:
+        mask = masks.get(name)
+        if mask is None or not mask.any():
+            continue
+        current = labels[mask]
+        labels[mask] = np.where(current == "", name, current + ", " + name)
+    return labels
+
+
+def suppress_measurements(
+    frame: pd.DataFrame, kinds: Mapping[str, str], threshold: int
+) -> Suppressed:
+    """Rules 1–3 on a tidy measurements frame (columns measure, period, area, group and the
+    value columns); ``kinds`` maps each measure code to continuous/proportion/count."""
+    if threshold < 1:
+        raise ValueError("the threshold must be at least 1")
+    n = len(frame)
+    kind = frame["measure"].astype(str).map(dict(kinds)).fillna("continuous").to_numpy()
+    is_count = kind == "count"
+    is_proportion = kind == "proportion"
+
+    def below(values: np.ndarray) -> np.ndarray:
+        return ~np.isnan(values) & (values < threshold)
+
+    number = {c: frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in COUNT_COLUMNS}
+    complement = number["denominator"] - number["numerator"]
+    masks = {
+        "count": is_count & below(number["count"]),
+        "exposure": is_count & below(number["exposure"]),
+        "numerator": is_proportion & (below(number["numerator"]) | below(complement)),
+        "denominator": is_proportion & below(number["denominator"]),
+    }
+    # Rule 3: the whole of a measure × period × group goes when any of its areas lost that cell.
+    area = frame["area"].astype(str).to_numpy()
+    whole = area == ""
+    if whole.any() and (~whole).any():
+        keys = pd.MultiIndex.from_arrays(
+            [frame["measure"].astype(str), frame["period"], frame["group"].astype(str)]
+        )
+        key_codes = pd.factorize(keys)[0]
+        for name, mask in masks.items():
+            parts_lost = mask & ~whole
+            if not parts_lost.any():
+                continue
+            lost_keys = np.unique(key_codes[parts_lost])
+            also = whole & np.isin(key_codes, lost_keys) & ~np.isnan(number[name])
+            masks[name] = mask | also
+    out = frame.copy()
+    for name, mask in masks.items():
+        if mask.any():
+            values = number[name].copy()
+            values[mask] = np.nan
+            out[name] = values
+    masks = {name: mask for name, mask in masks.items() if mask.any()}
+    return Suppressed(out, masks, _labels(masks, n, COUNT_COLUMNS))
+
+
+def suppress_results(
+    frame: pd.DataFrame, lost: Mapping[tuple[str, str], bool], detail_columns: list[str]
+) -> Suppressed:
+    """Rule 3 for the results table: for a hypothesis whose measure lost a cell in its pilot
+    (``lost[(pilot, measure)]``) and whose level before or after rests on one data point
+    (``n_before`` or ``n_after`` is 1), the levels and effects are left out, with the numeric
+    ``details.*`` columns (cell means, coefficients) that could give them back. The verdict, the
+    p-values and the counts of data points stay: they do not reveal a count."""
+    n = len(frame)
+    pilots = frame["pilot"].astype(str).tolist()
+    measures = frame["measure"].astype(str).tolist()
+    has_lost = np.array([bool(lost.get((p, m))) for p, m in zip(pilots, measures, strict=True)])
+    one_point = (frame["n_before"].astype("Int64").fillna(0).to_numpy() <= 1) | (
+        frame["n_after"].astype("Int64").fillna(0).to_numpy() <= 1
+    )
+    hit = has_lost & one_point if n else np.zeros(0, dtype=bool)
+    out = frame.copy()
+    masks: dict[str, np.ndarray] = {}
+    keep_details = ("p_value", "alpha")
+    candidates = list(RESULT_LEVEL_FIELDS) + [
+        c for c in detail_columns if not c.endswith(keep_details)
+    ]
+    for name in candidates:
+        if name not in out or not pd.api.types.is_float_dtype(out[name]):
+            continue
+        values = out[name].to_numpy(dtype="float64", na_value=np.nan)
+        mask = hit & ~np.isnan(values)
+        if mask.any():
+            values = values.copy()
+            values[mask] = np.nan
+            out[name] = values
+            masks[name] = mask
+    order = tuple(c for c in candidates if c in masks)
+    return Suppressed(out, masks, _labels(masks, n, order))
