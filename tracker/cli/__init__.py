@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tracker.cli import analyze, audit, db, demo, measurements, pilots, report, users
+from tracker.cli import analyze, audit, db, demo, export, measurements, pilots, report, users
 
 app = typer.Typer(
     help="Proeftuin: beleidsexperimenten vastleggen, meten, toetsen en leren.",
@@ -21,3 +21,4 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(measurements.app, name="measurements")
 app.command("analyze")(analyze.analyze_command)
 app.command("report")(report.report_command)
+app.command("export")(export.export_command)

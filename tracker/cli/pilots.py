@@ -1,4 +1,5 @@
-"""`tracker pilots …`: list pilots; export and import one pilot as a TOML file."""
+"""`tracker pilots …`: list pilots; export and import one pilot as a TOML file; import a data
+package made by `tracker export --format datapackage`."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from tracker.cli.common import (
     report_errors,
     transaction,
 )
-from tracker.services.pilot_files import export_toml, import_file
+from tracker.services.pilot_files import export_toml, import_file, import_package
 from tracker.services.pilots import list_pilot_summaries, resolve_pilot
 
 app = typer.Typer(help="Pilots (proeftuinen).", no_args_is_help=True)
@@ -79,3 +80,18 @@ def import_(
     with transaction() as session:
         result = import_file(session, file, actor=actor(), with_data=with_data)
     console.print(result.summary(language()), highlight=False)
+
+
+@app.command("import-package")
+@report_errors
+def import_package_(
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, readable=True, help="Data package (zip) to import."
+    ),
+) -> None:
+    """Create the pilots of a data package (tracker export --format datapackage) with their
+    hypotheses, journal and measurements. Nothing is written when anything is wrong."""
+    with transaction() as session:
+        results = import_package(session, file, actor=actor())
+    for result in results:
+        console.print(result.summary(language()), highlight=False)

@@ -548,8 +548,8 @@ def write_export(
     """Write the export to ``out`` and return the files written.
 
     xlsx and datapackage: ``out`` is the file. csv, csv-nl and parquet write a file per table:
-    ``out`` is that file when there is one table, a folder (existing, or a path ending in '/')
-    for several, or a ``.zip`` that holds them.
+    ``out`` is that file when there is one table and ``out`` is not an existing folder; else a
+    folder (created when needed), or a ``.zip`` that holds them.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -570,7 +570,7 @@ def write_export(
                     else:
                         write_csv(table, handle, dialect=fmt)
         return [out]
-    if len(tables) == 1 and not out.is_dir() and not str(out).endswith(("/", "\\")):
+    if len(tables) == 1 and not out.is_dir():
         out.parent.mkdir(parents=True, exist_ok=True)
         _write_one(tables[0], fmt, out, about)
         return [out]

@@ -145,17 +145,14 @@ class ExportRequest:
         if unknown:
             errors.append(
                 field_error(
-                    "tables",
-                    "export_unknown_table",
-                    value=", ".join(unknown),
-                    expected=", ".join(TABLES),
+                    "tables", "export_unknown_table", ", ".join(unknown), expected=", ".join(TABLES)
                 )
             )
         if not self.tables:
             errors.append(field_error("tables", "export_no_table", expected=", ".join(TABLES)))
         if self.suppress_below is not None and self.suppress_below < 1:
             errors.append(
-                field_error("suppress_below", "export_threshold", value=str(self.suppress_below))
+                field_error("suppress_below", "export_threshold", str(self.suppress_below))
             )
         if errors:
             raise ValidationError(errors)

@@ -585,3 +585,42 @@ def import_file(
         return result
     rows = import_measurement_file(session, result.pilot_id, csv, actor=actor)
     return PilotImport(**(asdict(result) | {"measurements": rows}))
+
+
+def import_package(
+    session: Session, source: bytes | Path, *, actor: Actor, name: str = ""
+) -> list[PilotImport]:
+    """Create every pilot of a Proeftuin data package (``tracker export --format datapackage``)
+    with its hypotheses, journal and measurements, in the caller's transaction: all or nothing.
+
+    The round trip of the exports issue: a pilot exported this way and imported into an empty
+    database analyses to the same results. Raises ValidationError (naming the pilot and the key)
+    on anything the pilot-file import or the measurement import refuses, and for a package whose
+    small numbers were left out (it is for sharing, not for importing).
+    """
+    import tempfile
+
+    from tracker.io.export_files import write_csv
+    from tracker.io.export_tables import ExportTable, columns_of
+    from tracker.io.package_read import pilot_files, read_package
+
+    label = name or (source.name if isinstance(source, Path) else "datapackage.zip")
+    results = []
+    for item in pilot_files(read_package(source, name=label)):
+        try:
+            result = import_pilot(session, item.pilot, actor=actor, source=label)
+        except ValidationError as exc:
+            raise _prefixed(exc, item.pilot.slug) from None
+        rows = 0
+        if len(item.measurements):
+            spec = columns_of("measurements")[1:]  # the tidy shape without the pilot
+            table = ExportTable("measurements", spec, item.measurements[[c.name for c in spec]])
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / f"{item.pilot.slug}-measurements.csv"
+                write_csv(table, path)
+                try:
+                    rows = import_measurement_file(session, result.pilot_id, path, actor=actor)
+                except ValidationError as exc:
+                    raise _prefixed(exc, item.pilot.slug) from None
+        results.append(PilotImport(**(asdict(result) | {"measurements": rows})))
+    return results
