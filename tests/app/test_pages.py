@@ -1,6 +1,6 @@
 """The working pages, run by AppTest against a real database: overview with filters, the pilot
 page's tabs (register, amend, upload with errors and success, analysis), the new-pilot flow,
-the codebook and the export."""
+the codebook (the export page: test_export_page.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from tracker.db import session_scope
 from tracker.models import Amendment, Hypothesis, Measure, Measurement, Pilot
 from tracker.services import hypotheses
 from tracker.services.access import system
-from tracker.services.exports import tidy_measurements_csv
 from tracker.services.measurements import import_measurements
 from tracker.services.verdicts import refresh_verdicts
 
@@ -383,7 +382,7 @@ def test_new_pilot_flow_refuses_wrong_codes_and_stays_on_the_step(app_db):
     assert "Stap 1 van 3" in at.get("progress")[0].proto.text
 
 
-# --- codebook and export ---------------------------------------------------------------------
+# --- codebook ---------------------------------------------------------------------
 
 
 def test_codebook_lists_measures_and_adds_one(world, engine):
@@ -395,19 +394,6 @@ def test_codebook_lists_measures_and_adds_one(world, engine):
     assert list(at.dataframe[0].value["code"]) == ["contacten", "eenzaamheid"]
     with session_scope(engine) as session:
         assert session.exec(select(Measure).where(Measure.code == "eenzaamheid")).one()
-
-
-def test_export_offers_the_tidy_csv_of_the_chosen_pilot(world, engine):
-    at = open_page("pages/export.py")
-    button = at.get("download_button")[0]
-    with session_scope(engine) as session:
-        expected = tidy_measurements_csv(
-            session, world["zuid"], actor=system("test")
-        )  # sorted by title: Mentoren first
-    assert button.proto.label == "Download CSV"
-    assert at.selectbox(key="export-pilot").value == "mentoren-zuid"
-    assert expected.startswith("pilot,measure,period")
-    assert button.proto.url  # the file is served by Streamlit's media store
 
 
 def test_only_the_open_tab_is_built(world):

@@ -8,6 +8,7 @@ shows finds every text, not only those of the pages already seen.
 from tracker.ui import (  # noqa: F401  (imported for the texts they register)
     auth,
     codebook_view,
+    export_view,
     lessons_view,
     messages,
     new_pilot_view,
