@@ -29,7 +29,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,30 @@ ALIASES = {
     "blootstelling": "exposure",
     "bron": "source",
 }
+# Words in the headers of a municipality's own registrations ("Maand;Wijk;Aantal meldingen;
+# Inwoners"), for suggest_columns. A header is matched on its whole words (lower case; "Wijkcode"
+# is one word, "Doelgroep" is not "groep"). Where a header has words of several columns, the
+# first row of this table wins: what a column *counts* ("Aantal inwoners", "Meldingen per wijk")
+# before what it is *about* (period, area); the explicit teller/noemer before "aantal" and
+# "inwoners" ("Noemer (aantal inwoners)"); the vague "totaal" after them ("Totaal aantal
+# meldingen" is a count, "Totaal" alone a denominator). A suggestion is only a suggestion: the
+# person checks it before the file is read.
+SUGGESTION_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("numerator", frozenset({"teller", "numerator"})),
+    ("denominator", frozenset({"noemer", "denominator"})),
+    ("exposure", frozenset({"inwoners", "bevolking", "populatie", "blootstelling", "exposure"})),
+    ("count", frozenset({"aantal", "meldingen", "count"})),
+    ("denominator", frozenset({"totaal", "total"})),
+    ("value", frozenset({"waarde", "gemiddelde", "score", "value"})),
+    ("measure", frozenset({"indicator", "maat", "measure"})),
+    (
+        "period",
+        frozenset({"datum", "maand", "periode", "jaar", "kwartaal", "date", "month", "period"}),
+    ),
+    ("area", frozenset({"wijk", "buurt", "gebied", "regio", "wijkcode", "buurtcode", "area"})),
+    ("group", frozenset({"groep", "group"})),
+    ("source", frozenset({"bron", "source"})),
+)
 GROUPS = {
     "": "pilot",
     "pilot": "pilot",
@@ -218,9 +242,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
     },
     # --- the header
+    # The file's own header names are in the text: through a column mapping the file need not
+    # have a column called '{column}' at all.
     "import.duplicate_column": {
-        "nl": "kolom '{column}' komt meer dan één keer voor; houd één kolom met deze naam over",
-        "en": "column '{column}' appears more than once; keep one column with this name",
+        "nl": (
+            "de kolommen '{first}' en '{value}' worden allebei ingelezen als '{column}'; houd "
+            "één van beide over (in het bestand, of in de gekozen koppeling van de kolommen)"
+        ),
+        "en": (
+            "the columns '{first}' and '{value}' are both read as '{column}'; keep one of the "
+            "two (in the file, or in the chosen column mapping)"
+        ),
+    },
+    "import.mapped_column_missing": {
+        "nl": (
+            "de kolom '{value}' uit de gekozen koppeling van de kolommen staat niet op rij 1 van "
+            "dit bestand; kies de koppeling van de kolommen opnieuw voor dit bestand"
+        ),
+        "en": (
+            "the column '{value}' of the chosen column mapping is not in row 1 of this file; "
+            "choose the column mapping again for this file"
+        ),
     },
     "import.ignored_column": {
         "nl": "kolom '{value}' is onbekend en wordt niet ingelezen; bekende kolommen: {known}",
@@ -607,8 +649,13 @@ def read_measurement_file(
     measure_code: str | None = None,
     max_bytes: int | None = None,
     today: dt.date | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> ParsedMeasurements:
-    """Read a CSV or XLSX measurement file; a file over ``max_bytes`` is refused unread."""
+    """Read a CSV or XLSX measurement file; a file over ``max_bytes`` is refused unread.
+
+    ``columns``: see ``parse_measurement_bytes``.
+    """
+    _column_mapping(columns)  # a wrong mapping is the caller's mistake, whatever the file
     path = Path(path)
     name = path.name
     if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
@@ -624,7 +671,9 @@ def read_measurement_file(
         data = path.read_bytes()
     except OSError:
         return _failed(name, "", [make_error("file_not_found", row=0, value=str(path), file=name)])
-    return parse_measurement_bytes(data, file_name=name, measure_code=measure_code, today=today)
+    return parse_measurement_bytes(
+        data, file_name=name, measure_code=measure_code, today=today, columns=columns
+    )
 
 
 def parse_measurement_bytes(
@@ -634,8 +683,19 @@ def parse_measurement_bytes(
     measure_code: str | None = None,
     max_bytes: int | None = None,
     today: dt.date | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> ParsedMeasurements:
-    """Parse the bytes of an uploaded file; ``file_name``'s extension chooses CSV or XLSX."""
+    """Parse the bytes of an uploaded file; ``file_name``'s extension chooses CSV or XLSX.
+
+    ``columns`` maps headers of the file (as ``read_header`` shows them; compared without
+    surrounding whitespace, quotes and BOM, ignoring case) to a tidy column, or to ``""`` to
+    skip that column without a warning: the step where a person has said which of their own
+    columns ("Maand", "Aantal meldingen") is which. Headers it does not name are read as without
+    a mapping. Two columns read as one tidy column are a ``duplicate_column`` error; a header it
+    names that the file lacks is a ``mapped_column_missing`` error (the mapping was made for
+    another file). A target that is no tidy column raises ValueError: that is a program's error.
+    """
+    mapping = _column_mapping(columns)
     suffix = Path(file_name).suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
         return _failed(file_name, "", [_unsupported(suffix, file_name)])
@@ -644,7 +704,7 @@ def parse_measurement_bytes(
         return _failed(file_name, "", [error])
     sha = hashlib.sha256(data).hexdigest()
     reader = _read_xlsx if suffix == ".xlsx" else _read_csv
-    raw = reader(data, file_name)
+    raw = reader(data, file_name, mapping)
     if raw.errors:
         return _failed(file_name, sha, raw.errors, warnings=raw.warnings, encoding=raw.encoding)
     code = measure_code.strip().lower() if measure_code else None
@@ -667,21 +727,71 @@ class _Raw:
     encoding: str = ""
 
 
+def _header_key(name: str) -> str:
+    """A header as compared: without BOM, surrounding whitespace and quotes, in lower case."""
+    return name.replace("\ufeff", "").strip().strip('"').strip().lower()
+
+
 def _canonical_header(name: str) -> str:
-    name = name.replace("\ufeff", "").strip().strip('"').strip().lower()
+    name = _header_key(name)
     return ALIASES.get(name, name)
 
 
+# A column mapping as the readers use it: header key -> (the header as the caller wrote it,
+# tidy column or "" to skip).
+_Mapping = dict[str, tuple[str, str]]
+
+
+def _column_mapping(columns: Mapping[str, str] | None) -> _Mapping:
+    """``columns`` keyed by ``_header_key``; ValueError for a target that is no tidy column.
+
+    A header without a name cannot be chosen by its name: mapping it to ``""`` is what happens
+    anyway and is dropped, mapping it to a column is a ValueError (a mapping screen offers
+    only named columns). Two spellings of one header with different targets are a ValueError
+    as well: which one was meant cannot be told.
+    """
+    mapping: _Mapping = {}
+    for header, target in (columns or {}).items():
+        if target != "" and target not in COLUMNS:
+            raise ValueError(
+                f"column mapping {header!r} -> {target!r}: the target must be one of "
+                f"{', '.join(COLUMNS)}, or '' to skip the column"
+            )
+        key = _header_key(header)
+        if not key:
+            if target:
+                raise ValueError(f"column mapping {header!r} -> {target!r}: the header is empty")
+            continue
+        if key in mapping and mapping[key][1] != target:
+            raise ValueError(
+                f"column mapping: {mapping[key][0]!r} and {header!r} are the same header with "
+                f"different targets ({mapping[key][1]!r}, {target!r})"
+            )
+        mapping.setdefault(key, (header, target))
+    return mapping
+
+
 def _map_header(
-    names: list[str], file_name: str
+    names: list[str], file_name: str, mapping: _Mapping | None = None
 ) -> tuple[list[tuple[int, str]], list[RowError], list[RowError]]:
-    """(position, tidy name) of the known columns, header errors, warnings for skipped ones."""
+    """(position, tidy name) of the known columns, header errors, warnings for skipped ones.
+
+    ``mapping`` (see ``parse_measurement_bytes``) decides for the headers it names; the others
+    are known by their tidy or Dutch name, or skipped with a warning.
+    """
+    mapping = mapping or {}
     known: list[tuple[int, str]] = []
     errors: list[RowError] = []
     warnings: list[RowError] = []
-    seen: set[str] = set()
+    first: dict[str, str] = {}  # tidy name -> the header (as written) first read as it
+    mapped: set[str] = set()
     for position, raw in enumerate(names):
-        name = _canonical_header(raw)
+        key = _header_key(raw)
+        if key in mapping:
+            mapped.add(key)
+            name = mapping[key][1]
+        else:
+            name = ALIASES.get(key, key)
         if not name:
             continue
         if name not in COLUMNS:
@@ -695,11 +805,23 @@ def _map_header(
                 )
             )
             continue
-        if name in seen:
-            errors.append(make_error("duplicate_column", row=1, column=name, file=file_name))
+        if name in first:
+            errors.append(
+                make_error(
+                    "duplicate_column",
+                    row=1,
+                    column=name,
+                    value=raw.strip(),
+                    file=file_name,
+                    first=first[name],
+                )
+            )
             continue
-        seen.add(name)
+        first[name] = raw.strip()
         known.append((position, name))
+    for key, (header, _) in mapping.items():
+        if key not in mapped:
+            errors.append(make_error("mapped_column_missing", row=1, value=header, file=file_name))
     return known, errors, warnings
 
 
@@ -755,20 +877,33 @@ def _encoding(data: bytes, file_name: str) -> tuple[str, list[RowError], list[Ro
     return "cp1252", [], [make_error("encoding_fallback", row=first_bad_row, file=file_name)]
 
 
-def _sniff_separator(header: str) -> tuple[str, list[str]]:
-    """The separator that makes the most known column names of the header line."""
-    best: tuple[int, int, str, list[str]] | None = None
+def _known_header(name: str) -> bool:
+    return _canonical_header(name) in COLUMNS
+
+
+def _sniff_separator(
+    header: str, recognised: Callable[[str], bool] = _known_header, *, most_fields: bool = False
+) -> tuple[str, list[str]]:
+    """The separator that makes the most recognised column names of the header line.
+
+    Recognised are the tidy and Dutch names; with a column mapping also the headers it names,
+    so that the file is split as it was when the mapping was chosen (``read_header`` counts
+    the headers ``suggest_columns`` knows a column for). A tie goes to ';', then ',', then tab;
+    with ``most_fields`` first to the separator giving more fields, so that a header of names
+    nobody knows ("A,B,C") still shows its columns to choose from.
+    """
+    best: tuple[int, int, int, str, list[str]] | None = None
     for rank, sep in enumerate((";", ",", "\t")):
         fields = next(csv.reader([header], delimiter=sep))
-        score = sum(_canonical_header(f) in COLUMNS for f in fields)
-        candidate = (score, -rank, sep, fields)
-        if best is None or candidate[:2] > best[:2]:
+        score = sum(recognised(f) for f in fields)
+        candidate = (score, len(fields) if most_fields else 0, -rank, sep, fields)
+        if best is None or candidate[:3] > best[:3]:
             best = candidate
     assert best is not None
-    return best[2], best[3]
+    return best[3], best[4]
 
 
-def _read_csv(data: bytes, file_name: str) -> _Raw:
+def _read_csv(data: bytes, file_name: str, mapping: _Mapping | None = None) -> _Raw:
     if not _NON_BLANK.search(data, len(_BOM) if data.startswith(_BOM) else 0):
         return _Raw(None, [make_error("empty_file", row=0, file=file_name)], [])
     encoding, errors, warnings = _encoding(data, file_name)
@@ -784,11 +919,16 @@ def _read_csv(data: bytes, file_name: str) -> _Raw:
     sample = data[end + 1 : end + 1 + 65536].decode(text_encoding, errors="ignore")
     if not header.strip():
         return _Raw(None, [make_error("no_header", row=1, file=file_name)], warnings, ".", encoding)
+    chosen = mapping or {}
+
+    def recognised(name: str) -> bool:
+        return _header_key(name) in chosen or _known_header(name)
+
     try:
-        sep, names = _sniff_separator(header)
+        sep, names = _sniff_separator(header, recognised)
     except csv.Error as exc:
         return _Raw(None, [_csv_module_error(exc, 1, file_name)], warnings, ".", encoding)
-    known, header_errors, header_warnings = _map_header(names, file_name)
+    known, header_errors, header_warnings = _map_header(names, file_name, mapping)
     warnings += header_warnings
     if header_errors:
         return _Raw(None, header_errors, warnings, ".", encoding)
@@ -909,15 +1049,22 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _read_xlsx(data: bytes, file_name: str) -> _Raw:
+def _open_workbook(data: bytes, file_name: str) -> tuple[Any, list[RowError]]:
+    """(read-only workbook, []) or (None, [unreadable_xlsx]); the caller closes the workbook."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True), []
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         detail = type(exc).__name__
-        return _Raw(None, [make_error("unreadable_xlsx", row=0, file=file_name, detail=detail)], [])
+        return None, [make_error("unreadable_xlsx", row=0, file=file_name, detail=detail)]
+
+
+def _read_xlsx(data: bytes, file_name: str, mapping: _Mapping | None = None) -> _Raw:
+    workbook, errors = _open_workbook(data, file_name)
+    if errors:
+        return _Raw(None, errors, [])
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(min_row=1, values_only=True)
@@ -927,7 +1074,7 @@ def _read_xlsx(data: bytes, file_name: str) -> _Raw:
         names = [_cell_text(c) for c in header]
         if not any(n.strip() for n in names):
             return _Raw(None, [make_error("no_header", row=1, file=file_name)], [])
-        known, errors, warnings = _map_header(names, file_name)
+        known, errors, warnings = _map_header(names, file_name, mapping)
         if errors:
             return _Raw(None, errors, warnings)
         columns: dict[str, list[str]] = {name: [] for _, name in known}
@@ -944,6 +1091,152 @@ def _read_xlsx(data: bytes, file_name: str) -> _Raw:
         }
     )
     return _Raw(frame, [], warnings, "auto", "xlsx")
+
+
+# -------------------------------------------------------------------------------- column mapping
+@dataclass(frozen=True)
+class HeaderPreview:
+    """What a column-mapping screen shows of a file before it is read with a mapping.
+
+    ``names`` is row 1 as written (stripped), in file order; unnamed columns at the end are left
+    out. ``suggested`` holds every name (once) with the tidy column ``suggest_columns`` proposes
+    for it, or ``""`` (skip). ``rows`` are the first data rows as text, blank rows left out, each
+    cut or padded to the width of ``names``. ``errors`` are the problems that leave nothing to
+    map (an empty file, a damaged workbook, …), with the codes the parser uses for them.
+    """
+
+    file_name: str
+    names: list[str]
+    suggested: dict[str, str]
+    rows: list[list[str]]
+    errors: list[RowError]
+
+
+def _word_columns(name: str) -> list[str]:
+    """The columns of SUGGESTION_WORDS whose words ``name`` contains, in the table's order."""
+    words = set(re.findall(r"[^\W_]+", _header_key(name)))
+    return [column for column, table in SUGGESTION_WORDS if words & table]
+
+
+def _suggestible(name: str) -> bool:
+    return _known_header(name) or bool(_word_columns(name))
+
+
+def suggest_columns(names: Sequence[str]) -> dict[str, str]:
+    """For each header in ``names``: the tidy column it probably is, or ``""`` (skip it).
+
+    First the tidy names and their Dutch aliases (``ALIASES``; case, spaces and quotes do not
+    matter), then the words of ``SUGGESTION_WORDS``: a header is offered the first column of
+    that table whose words it contains. Each tidy column is suggested once: the first header in
+    file order that is offered it gets it, later ones get ``""``. So "Maand;Wijk;Aantal
+    meldingen;Inwoners" becomes period, area, count, exposure. Headers that differ only in
+    case, spaces or quotes are one header to a mapping and get the same suggestion (two such
+    columns are then a ``duplicate_column`` error, as without a mapping).
+    """
+    chosen: dict[str, str] = {}  # _header_key -> column or ""
+    taken: set[str] = set()
+    for name in names:
+        key = _header_key(name)
+        column = ALIASES.get(key, key)
+        if key not in chosen and column in COLUMNS and column not in taken:
+            chosen[key] = column
+            taken.add(column)
+    for name in names:
+        key = _header_key(name)
+        if key in chosen:
+            continue
+        offered = _word_columns(name)
+        chosen[key] = offered[0] if offered and offered[0] not in taken else ""
+        if chosen[key]:
+            taken.add(chosen[key])
+    return {name: chosen[_header_key(name)] for name in names}
+
+
+def read_header(data: bytes, *, file_name: str, max_rows: int = 5) -> HeaderPreview:
+    """Row 1 of a CSV or XLSX file, a suggested column mapping and the first ``max_rows`` rows.
+
+    Nothing is validated beyond what is needed to show the file: the parse with the chosen
+    mapping (``parse_measurement_bytes(..., columns=preview.suggested)``) judges the cells. A
+    CSV file is decoded as the parser decodes it (the whole file decides UTF-8 or
+    Windows-1252) and split by the same separator sniffing, counting the headers
+    ``suggest_columns`` knows; the parser given the mapping counts the mapping's headers, so
+    both split the header line alike. An XLSX file is read from its first sheet.
+    """
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in SUPPORTED_EXTENSIONS:
+        return HeaderPreview(file_name, [], {}, [], [_unsupported(suffix, file_name)])
+    reader = _preview_xlsx if suffix == ".xlsx" else _preview_csv
+    names, rows, errors = reader(data, file_name, max_rows)
+    while names and not names[-1]:
+        names.pop()
+    width = len(names)
+    rows = [(row + [""] * width)[:width] for row in rows]
+    return HeaderPreview(file_name, names, suggest_columns(names), rows, errors)
+
+
+_Preview = tuple[list[str], list[list[str]], list[RowError]]  # names, rows, errors
+
+
+def _preview_csv(data: bytes, file_name: str, max_rows: int) -> _Preview:
+    if not _NON_BLANK.search(data, len(_BOM) if data.startswith(_BOM) else 0):
+        return [], [], [make_error("empty_file", row=0, file=file_name)]
+    encoding, errors, _ = _encoding(data, file_name)
+    if errors:
+        return [], [], errors
+    text_encoding = "utf-8-sig" if encoding == "utf-8" else encoding
+    newline = data.find(b"\n")
+    header = data[: len(data) if newline < 0 else newline].decode(text_encoding).rstrip("\r")
+    if not header.strip():
+        return [], [], [make_error("no_header", row=1, file=file_name)]
+    try:
+        sep, fields = _sniff_separator(header, _suggestible, most_fields=True)
+    except csv.Error as exc:
+        return [], [], [_csv_module_error(exc, 1, file_name)]
+    names = [f.strip() for f in fields]
+    rows: list[list[str]] = []
+    if newline < 0 or max_rows <= 0:
+        return names, rows, _no_rows(newline < 0, file_name)
+    buffer = io.BytesIO(data)  # shares the bytes; only the rows shown are decoded
+    buffer.seek(newline + 1)
+    reader = csv.reader(io.TextIOWrapper(buffer, encoding=encoding, newline=""), delimiter=sep)
+    try:
+        for record in reader:
+            cells = [cell.strip() for cell in record]
+            if any(cells):
+                rows.append(cells)
+                if len(rows) == max_rows:
+                    break
+    except csv.Error as exc:
+        return names, rows, [_csv_module_error(exc, reader.line_num + 1, file_name)]
+    return names, rows, _no_rows(not rows, file_name)
+
+
+def _preview_xlsx(data: bytes, file_name: str, max_rows: int) -> _Preview:
+    workbook, errors = _open_workbook(data, file_name)
+    if errors:
+        return [], [], errors
+    rows: list[list[str]] = []
+    try:
+        cells = workbook.worksheets[0].iter_rows(min_row=1, values_only=True)
+        header = next(cells, None)
+        if header is None:
+            return [], [], [make_error("empty_file", row=0, file=file_name)]
+        names = [_cell_text(c).strip() for c in header]
+        if not any(names):
+            return [], [], [make_error("no_header", row=1, file=file_name)]
+        for row in cells if max_rows > 0 else ():
+            texts = [_cell_text(c).strip() for c in row[: len(names)]]
+            if any(texts):
+                rows.append(texts)
+                if len(rows) == max_rows:
+                    break
+    finally:
+        workbook.close()
+    return names, rows, _no_rows(max_rows > 0 and not rows, file_name)
+
+
+def _no_rows(empty: bool, file_name: str) -> list[RowError]:
+    return [make_error("no_rows", row=2, file=file_name)] if empty else []
 
 
 # ------------------------------------------------------------------------------------ validation
