@@ -24,6 +24,7 @@ from tracker.config import load_settings
 from tracker.errors import ValidationError
 from tracker.io.measurements import (
     VALUE_COLUMNS,
+    ParsedMeasurements,
     RowError,
     make_error,
     read_measurement_file,
@@ -116,6 +117,7 @@ def import_measurements(
     measure_code: str | None = None,
     dry_run: bool = False,
     actor: Actor,
+    columns: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import a tidy measurement file (CSV or XLSX) into a pilot: every row or none.
 
@@ -123,9 +125,11 @@ def import_measurements(
     bad cell or row, with row number, column, value and what to do) and nothing is written. A
     file over ``TRACKER_IMPORT_MAX_BYTES`` is refused before it is read. ``measure_code`` sets
     the measure for the whole file (a ``measure`` column that says otherwise is an error).
-    ``dry_run`` checks everything and writes nothing, not even an audit event. A successful
-    import writes all rows and one audit event (entity "measurement", action "import"), and
-    rewrites the pilot's stored verdicts (``tracker.services.verdicts.refresh_verdicts``).
+    ``columns`` maps the file's own headers onto the tidy columns (the app's mapping step;
+    ``tracker.io.measurements.read_header`` suggests one). ``dry_run`` checks everything and
+    writes nothing, not even an audit event. A successful import writes all rows and one audit
+    event (entity "measurement", action "import"), and rewrites the pilot's stored verdicts
+    (``tracker.services.verdicts.refresh_verdicts``).
 
     Raises NotFoundError for an unknown pilot, and ValidationError when another writer stored
     one of the rows between the check and the write (the caller's transaction rolls back).
@@ -133,8 +137,33 @@ def import_measurements(
     # The file is read before the first query: on SQLite a transaction takes the write lock
     # when it begins, and reading a large file needs no lock.
     parsed = read_measurement_file(
-        Path(path), measure_code=measure_code, max_bytes=load_settings().max_import_bytes
+        Path(path),
+        measure_code=measure_code,
+        max_bytes=load_settings().max_import_bytes,
+        columns=columns,
     )
+    return import_parsed(
+        session, pilot_id, parsed, measure_code=measure_code, dry_run=dry_run, actor=actor
+    )
+
+
+def import_parsed(
+    session: Session,
+    pilot_id: int,
+    parsed: ParsedMeasurements,
+    *,
+    measure_code: str | None = None,
+    dry_run: bool = False,
+    actor: Actor,
+    audit_extra: Mapping[str, Any] | None = None,
+) -> ImportReport:
+    """Check a parsed file against the codebook and the pilot, then store every row or none.
+
+    The second half of :func:`import_measurements`, shared with imports that read other shapes
+    into the tidy frame first (a CBS StatLine download: ``tracker.io.statline``). Its row
+    numbers and file name are the ones the errors name. ``audit_extra`` adds what the audit
+    event should say about the source (e.g. the StatLine topic column).
+    """
     pilot = checked_pilot(session, pilot_id, actor, Action.enter_data)
     frame = parsed.frame
     codes = parsed.measure_codes
@@ -201,6 +230,7 @@ def import_measurements(
             "sha256": parsed.file_sha256,
             "measures": list(codes),
             "dry_run": False,
+            **dict(audit_extra or {}),
         },
     )
     # Imported here: the analysis engine (scipy, statsmodels) takes seconds to import, and a

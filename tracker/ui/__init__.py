@@ -9,6 +9,7 @@ from tracker.ui import (  # noqa: F401  (imported for the texts they register)
     auth,
     codebook_view,
     export_view,
+    import_view,
     lessons_view,
     messages,
     new_pilot_view,

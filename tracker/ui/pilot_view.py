@@ -37,11 +37,12 @@ from tracker.services.measurement_entry import (
     save_measurement,
     save_measurement_grid,
 )
-from tracker.services.measurements import import_measurements
+from tracker.services.measurements import ImportReport, import_measurements
 from tracker.services.measures import list_measures
 from tracker.services.pilots import add_member, list_members
 from tracker.services.verdicts import rerun_analysis
 from tracker.ui.data import actor, may_on, read, write
+from tracker.ui.import_view import column_mapping, statline_section
 
 TABS = ("setup", "measurements", "interventions", "journal", "analysis", "lessons", "history")
 
@@ -512,6 +513,10 @@ def measurements_tab(pilot: Pilot, lang: str) -> None:
         _grid(pilot, measure, kind, lang)
     with st.expander(t("ui.m.upload", lang), expanded=True):
         _upload(pilot, measure, lang)
+    with st.expander(t("ui.sl.heading", lang), expanded=False):
+        statline_section(
+            pilot, measure, lang, actor(), lambda report: show_import_report(report, lang)
+        )
 
 
 def _one_value_form(pilot: Pilot, measure: Measure, kind: str, lang: str) -> None:
@@ -602,6 +607,7 @@ def _upload(pilot: Pilot, measure: Measure, lang: str) -> None:
     if uploaded.name.lower().endswith(".csv"):
         st.caption(t("ui.m.preview", lang))
         st.code("\n".join(data.decode("utf-8-sig", errors="replace").splitlines()[:6]))
+    columns = column_mapping(data, uploaded.name, lang)
     check, commit = st.columns(2)
     dry_run = check.button(t("ui.m.check", lang), key="upload-check")
     save = commit.button(t("ui.m.commit", lang), type="primary", key="upload-save")
@@ -615,12 +621,22 @@ def _upload(pilot: Pilot, measure: Measure, lang: str) -> None:
             progress.progress(30, text=t("ui.m.progress.save", lang))
         report = write(
             lambda s: import_measurements(
-                s, pilot.id, path, measure_code=measure.code, dry_run=not save, actor=actor()
+                s,
+                pilot.id,
+                path,
+                measure_code=measure.code,
+                dry_run=not save,
+                actor=actor(),
+                columns=columns,
             )
         )
     progress.progress(100, text=t("ui.m.progress.done", lang))
-    if report is None:
-        return
+    if report is not None:
+        show_import_report(report, lang)
+
+
+def show_import_report(report: ImportReport, lang: str) -> None:
+    """The errors of an import, one row each with what to do; or what it did."""
     if report.errors:
         st.error(t("ui.m.errors", lang, n=len(report.errors), file=report.file_name))
         st.dataframe(
