@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
+import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
@@ -39,6 +39,7 @@ from tests.e2e.browser import (
     squash,
     wait_quiet,
 )
+from tracker.analysis.verdict import VERDICTS
 
 pytestmark = pytest.mark.e2e
 
@@ -200,8 +201,9 @@ def test_officer_registers_a_pilot_uploads_data_and_reads_the_verdict(
     shoot(page, "journey-officer-7-analysis")
 
 
-def test_export_opened_first_after_a_restart_labels_its_pilot_choice(page, fresh_app_url):
-    """Export right after a restart: its texts must not depend on another page having run."""
+def test_analyst_downloads_the_results_csv_and_pandas_reads_it(page, fresh_app_url):
+    """Export right after a restart (its texts must not depend on another page having run):
+    the analyst chooses a pilot, makes the export and downloads the results and measurements."""
     main = main_area(page)
     open_and_wait(page, f"{fresh_app_url}/export", role="analyst")
     _no_exception(page)
@@ -210,12 +212,25 @@ def test_export_opened_first_after_a_restart_labels_its_pilot_choice(page, fresh
     assert_no_message_keys(page)
     choose_in_selectbox(page, "Kies een pilot", "Netwerkbijeenkomsten Noord", scope=main)
     settle(page)
+    expect(page).to_have_url(re.compile(rf"pilot={NOORD}"))  # a shareable address
+    main.get_by_role("button", name="Export maken").click()
+    settle(page)
+    _no_exception(page)
+    shoot(page, "journey-export-2-files-ready")
     with page.expect_download() as download:
-        main.get_by_role("button", name="Download CSV").click()
-    assert download.value.suggested_filename == f"{NOORD}-metingen.csv"
-    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("pilot,measure,period,")
-    assert len(lines) == 1 + 36  # the header and the 36 seeded months
+        main.get_by_role("button", name=f"Download {NOORD}-results.csv").click()
+    assert download.value.suggested_filename == f"{NOORD}-results.csv"
+    results = pd.read_csv(download.value.path())
+    assert list(results["pilot"]) == [NOORD]
+    assert list(results.columns[:4]) == ["pilot", "hypothesis", "measure", "is_primary"]
+    assert results.loc[0, "verdict"] in VERDICTS
+    assert 0 <= results.loc[0, "p_value"] <= 1 and results.loc[0, "n_after"] > 0
+    with page.expect_download() as download:
+        main.get_by_role("button", name=f"Download {NOORD}-measurements.csv").click()
+    measurements = pd.read_csv(download.value.path(), parse_dates=["period"])
+    assert len(measurements) == 36  # the seeded months
+    assert measurements["value"].dtype == "float64"
+    assert_no_message_keys(page)
 
 
 # --- 2. manager: filter the portfolio, open a shared link -----------------------------------
