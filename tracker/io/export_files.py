@@ -109,16 +109,24 @@ class ExportFile:
 
 # ------------------------------------------------------------------------------------ arrow
 def _texts(series: pd.Series) -> pa.Array:
-    """Text as an Arrow string array; '' and missing both become null (an empty cell)."""
+    """Text as Arrow strings; '' and missing both become null (an empty cell).
+
+    A categorical column (measure codes, areas: few distinct texts in millions of rows) stays
+    dictionary-encoded, so the work per distinct text is done once and Parquet stores it as
+    pandas would; the CSV writer spells each cell out.
+    """
     if isinstance(series.dtype, pd.CategoricalDtype):
         array = pa.array(series, from_pandas=True)
         if isinstance(array, pa.ChunkedArray):  # pragma: no cover - one chunk from pandas
             array = array.combine_chunks()
-        array = pc.cast(
-            array.dictionary_decode() if pa.types.is_dictionary(array.type) else array, pa.string()
-        )
-    else:
-        array = pa.array(series.astype(object).where(series.notna(), None), type=pa.string())
+        dictionary = pc.cast(array.dictionary, pa.string())
+        indices = array.indices
+        empty = np.flatnonzero(pc.equal(dictionary, "").to_numpy(zero_copy_only=False))
+        if len(empty):
+            blank = pc.is_in(indices, value_set=pa.array(empty, type=indices.type))
+            indices = pc.if_else(blank, pa.scalar(None, indices.type), indices)
+        return pa.DictionaryArray.from_arrays(indices, dictionary)
+    array = pa.array(series.astype(object).where(series.notna(), None), type=pa.string())
     return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
 
 
@@ -164,7 +172,10 @@ def arrow_table(table: ExportTable) -> pa.Table:
 
 # ------------------------------------------------------------------------------------ csv
 def _inert(array: pa.Array) -> pa.Array:
-    """Text cells a spreadsheet would run get a leading ' (``inert_cell``, vectorised)."""
+    """Text cells a spreadsheet would run get a leading ' (``inert_cell``, vectorised; for a
+    dictionary-encoded column on its distinct texts only)."""
+    if pa.types.is_dictionary(array.type):
+        return pa.DictionaryArray.from_arrays(array.indices, _inert(array.dictionary))
     return pc.replace_substring_regex(array, pattern=_ESCAPE, replacement="'\\1")
 
 
