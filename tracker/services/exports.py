@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, cast
+from sqlalchemy import bindparam, text
 from sqlmodel import Session, col, select
 
 from tracker import i18n
@@ -42,7 +42,6 @@ from tracker.models import (
     Hypothesis,
     Intervention,
     Measure,
-    Measurement,
     Observation,
     Organisation,
     Pilot,
@@ -377,45 +376,54 @@ def measurements_frame(
 ) -> pd.DataFrame:
     """The tidy measurements of the pilots, sorted by pilot, measure, period, group and area.
 
-    Read as plain columns (the period as its ISO text, which both databases give the same way)
-    and turned into columns with numpy: two million rows take seconds, not minutes.
+    Two million rows take seconds, not minutes: one plain SQL statement (no ORM objects, no
+    type conversion per cell; the period as its ISO text, which both databases give alike),
+    the rows transposed once, ids mapped to slugs and codes with numpy, text turned into
+    categoricals, and one ``lexsort`` on their codes.
     """
     scope = scope or ExportScope()
+    n_values = len(VALUE_COLUMNS)
+    if not pilot_ids:
+        rows: list[Any] = []
+    else:
+        conditions = ["pilot_id IN :pilots"]
+        params: dict[str, Any] = {"pilots": list(pilot_ids)}
+        if scope.period_from is not None:
+            conditions.append("period >= :period_from")
+            params["period_from"] = scope.period_from
+        if scope.period_to is not None:
+            conditions.append("period <= :period_to")
+            params["period_to"] = scope.period_to
+        statement = text(
+            'SELECT pilot_id, measure_id, CAST(period AS TEXT), area, "group", '
+            + ", ".join(VALUE_COLUMNS)
+            + ", source FROM measurement WHERE "
+            + " AND ".join(conditions)
+        ).bindparams(bindparam("pilots", expanding=True))
+        rows = session.connection().execute(statement, params).fetchall()
+    n = len(rows)
+    columns = list(zip(*rows, strict=True)) if n else [()] * (6 + n_values)
     slugs = dict(
         session.exec(select(Pilot.id, Pilot.slug).where(col(Pilot.id).in_(pilot_ids))).all()  # type: ignore[call-overload]
     )
-    measure_codes = dict(session.exec(select(Measure.id, Measure.code)).all())  # type: ignore[call-overload]
-    query = select(  # type: ignore[call-overload]
-        Measurement.pilot_id,
-        Measurement.measure_id,
-        cast(Measurement.period, String),
-        Measurement.area,
-        Measurement.group,
-        *(getattr(Measurement, c) for c in VALUE_COLUMNS),
-        Measurement.source,
-    ).where(col(Measurement.pilot_id).in_(pilot_ids), *_in_period(col(Measurement.period), scope))
-    rows = session.exec(query).all() if pilot_ids else []
-    n = len(rows)
-    columns = list(zip(*rows, strict=True)) if n else [()] * (6 + len(VALUE_COLUMNS))
-    pilot = _sorted_categorical([slugs[i] for i in columns[0]])
-    measure = _sorted_categorical([measure_codes[i] for i in columns[1]])
+    codes = dict(session.exec(select(Measure.id, Measure.code)).all())  # type: ignore[call-overload]
+    pilot = _from_ids(np.array(columns[0], dtype="int64"), slugs)
+    measure = _from_ids(np.array(columns[1], dtype="int64"), codes)
     period_text = pd.Categorical(columns[2])
     period = pd.to_datetime(
         pd.Series(period_text.categories, dtype="str").str.slice(0, 10), format="%Y-%m-%d"
     ).to_numpy(dtype="datetime64[s]")
     periods = period[period_text.codes] if n else np.array([], dtype="datetime64[s]")
-    area = _sorted_categorical(["" if a is None else a for a in columns[3]])
-    group = _sorted_categorical([str(g) for g in columns[4]])
+    area = _sorted_categorical(np.array(columns[3], dtype=object))
+    group = _sorted_categorical(np.array(columns[4], dtype=object))
     values = {
-        name: np.array(columns[5 + i], dtype="float64") if n else np.array([], dtype="float64")
-        for i, name in enumerate(VALUE_COLUMNS)
+        name: np.array(columns[5 + i], dtype="float64") for i, name in enumerate(VALUE_COLUMNS)
     }
-    source = pd.Categorical(["" if s is None else s for s in columns[-1]])
-    order = (
-        np.lexsort((area.codes, group.codes, periods.view("int64"), measure.codes, pilot.codes))
-        if n
-        else np.array([], dtype="int64")
-    )
+    source = pd.Categorical(np.array(columns[-1], dtype=object))
+    del rows, columns
+    # A NULL area or source (allowed by the schema, never written by Proeftuin) is '' as well.
+    area, source = _sorted_categorical(_no_nulls(area)), _no_nulls(source)
+    order = np.lexsort((area.codes, group.codes, periods.view("int64"), measure.codes, pilot.codes))
     return pd.DataFrame(
         {
             "pilot": pilot[order],
@@ -427,6 +435,25 @@ def measurements_frame(
             "source": source[order],
         },
         copy=False,
+    )
+
+
+def _no_nulls(values: pd.Categorical) -> pd.Categorical:
+    if not values.isna().any():
+        return values
+    if "" not in values.categories:
+        values = values.add_categories([""])
+    return values.fillna("")
+
+
+def _from_ids(ids: np.ndarray, names: dict[int, str]) -> pd.Categorical:
+    """Ids as a categorical of their names, categories sorted (so codes sort like the text)."""
+    known = sorted(names.items(), key=lambda item: item[1])
+    lookup = np.full(max([i for i, _ in known] or [0]) + 1, -1, dtype="int64")
+    for code, (identifier, _) in enumerate(known):
+        lookup[identifier] = code
+    return pd.Categorical.from_codes(
+        lookup[ids] if len(ids) else ids, categories=pd.Index([n for _, n in known], dtype="str")
     )
 
 
