@@ -107,7 +107,7 @@ def test_the_journal_leaves_only_when_ticked(world, engine):  # noqa: F811
     at.button(key="export-make").click().run()
     package = zipfile.ZipFile(io.BytesIO(made_files(at)["netwerk-noord.zip"]))
     journal = package.read("observations.csv").decode("utf-8")
-    assert "\"'=ZEER GEHEIM\"" in journal  # in the file, and never as a formula
+    assert '"\'=ZEER GEHEIM"' in journal  # in the file, and never as a formula
 
 
 def test_small_numbers_are_left_out_and_counted_when_asked(world, engine):  # noqa: F811
