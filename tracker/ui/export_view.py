@@ -161,7 +161,7 @@ def _scope(lang: str, actor: Actor) -> ExportScope | None:
         first, last = st.columns(2)
         start = first.date_input(
             t("ui.export.from", lang),
-            value=dt.date.today().replace(month=1, day=1),
+            value=dt.date(dt.date.today().year - 5, 1, 1),
             key="export-from",
         )
         end = last.date_input(t("ui.export.to", lang), value=dt.date.today(), key="export-to")
