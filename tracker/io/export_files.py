@@ -186,12 +186,12 @@ def _iso_times(array: pa.Array) -> pa.Array:
     return pa.array(texts.where(values.notna(), None), type=pa.string())
 
 
-def _csv_table(table: ExportTable, *, dutch: bool) -> pa.Table:
+def _csv_table(table: ExportTable, *, dutch: bool, escape: bool = True) -> pa.Table:
     data = arrow_table(table)
     columns = []
     for spec, array in zip(table.columns, data.columns, strict=True):
         array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-        if spec.type == "string":
+        if spec.type == "string" and escape:
             array = _inert(array)
         elif spec.type == "datetime":
             array = _iso_times(array)
@@ -206,10 +206,20 @@ def _csv_table(table: ExportTable, *, dutch: bool) -> pa.Table:
     return pa.Table.from_arrays(columns, names=[c.name for c in table.columns])
 
 
-def write_csv(table: ExportTable, target: IO[bytes] | str | Path, *, dialect: str = "csv") -> None:
-    """``table`` as CSV (``dialect`` "csv" or "csv-nl", see the module docstring)."""
+def write_csv(
+    table: ExportTable,
+    target: IO[bytes] | str | Path,
+    *,
+    dialect: str = "csv",
+    escape_formulas: bool = True,
+) -> None:
+    """``table`` as CSV (``dialect`` "csv" or "csv-nl", see the module docstring).
+
+    ``escape_formulas=False`` only for a file that Proeftuin itself reads back at once (the data
+    package import hands its measurements to the measurement import): never for people.
+    """
     dutch = dialect == "csv-nl"
-    data = _csv_table(table, dutch=dutch)
+    data = _csv_table(table, dutch=dutch, escape=escape_formulas)
     options = pacsv.WriteOptions(delimiter=";" if dutch else ",", eol=CRLF)
     if isinstance(target, str | Path):
         with open(target, "wb") as handle:

@@ -49,8 +49,16 @@ _MESSAGES = {
         "for sharing, not for importing. Export again without small-number protection",
     },
     "error.package_value": {
-        "nl": "{detail}: '{value}' is geen {expected}",
-        "en": "{detail}: '{value}' is not a {expected}",
+        "nl": "bestand {file}, rij {row}, kolom '{column}': '{value}' is geen {expected_nl}; "
+        "exporteer opnieuw, of verbeter de cel",
+        "en": "file {file}, row {row}, column '{column}': '{value}' is not {expected_en}; "
+        "export again, or correct the cell",
+    },
+    "error.package_csv": {
+        "nl": "bestand {file} in het pakket is geen leesbare CSV ({detail}); exporteer opnieuw "
+        "met het formaat datapackage",
+        "en": "file {file} in the package is not a readable CSV ({detail}); export again with "
+        "the datapackage format",
     },
 }
 register({k: v for k, v in _MESSAGES.items() if i18n_messages.get(k) != v})
@@ -64,35 +72,61 @@ class PackagePilot:
     measurements: pd.DataFrame
 
 
+_TYPE_NAMES = {
+    "number": ("getal (met een decimale punt)", "a number (with a decimal point)"),
+    "integer": ("geheel getal", "a whole number"),
+    "boolean": ("true of false", "true or false"),
+    "date": ("datum JJJJ-MM-DD", "a date YYYY-MM-DD"),
+    "datetime": ("tijd JJJJ-MM-DDTuu:mm:ssZ", "a time YYYY-MM-DDThh:mm:ssZ"),
+}
+
+
+def _parse(texts: pd.Series, kind: str) -> tuple[Any, pd.Series]:
+    """The typed values of one column, and which non-empty cells did not parse."""
+    empty = texts == ""
+    blank = texts.where(~empty, None)
+    if kind in ("number", "integer"):
+        values: Any = pd.to_numeric(blank, errors="coerce")
+        bad = values.isna() & ~empty
+        if kind == "integer":
+            bad |= ~empty & values.notna() & (values != values.round())
+            if not bad.any():
+                values = values.astype("Int64")
+    elif kind == "boolean":
+        bad = ~texts.isin(["true", "false", ""])
+        values = texts.map({"true": True, "false": False, "": None})
+    elif kind == "date":
+        parsed = pd.to_datetime(blank, format="%Y-%m-%d", errors="coerce")
+        bad = parsed.isna() & ~empty
+        values = parsed.dt.date.where(parsed.notna(), None)
+    elif kind == "datetime":
+        values = pd.to_datetime(blank, utc=True, format="ISO8601", errors="coerce")
+        bad = values.isna() & ~empty
+    else:
+        return texts.map(restore_cell), pd.Series(False, index=texts.index)
+    return values, bad
+
+
 def _typed(frame: pd.DataFrame, fields: list[dict[str, Any]], resource: str) -> pd.DataFrame:
     out = {}
     for spec in fields:
         name, kind = spec["name"], spec.get("type", "string")
         if name not in frame:
             raise ValidationError.single(f"{resource}.{name}", "package_resource_missing", name)
-        texts = frame[name]
-        empty = texts == ""
-        where = f"{resource}.csv, {name}"
-        try:
-            if kind == "number":
-                values: Any = pd.to_numeric(texts.where(~empty, None), errors="raise")
-            elif kind == "integer":
-                values = pd.to_numeric(texts.where(~empty, None), errors="raise").astype("Int64")
-            elif kind == "boolean":
-                bad = ~texts.isin(["true", "false", ""])
-                if bad.any():
-                    raise ValueError(texts[bad].iloc[0])
-                values = texts.map({"true": True, "false": False, "": None})
-            elif kind == "date":
-                values = pd.to_datetime(texts.where(~empty, None), format="%Y-%m-%d").dt.date
-            elif kind == "datetime":
-                values = pd.to_datetime(texts.where(~empty, None), utc=True, format="ISO8601")
-            else:
-                values = texts.map(restore_cell)
-        except (ValueError, TypeError) as exc:
+        values, bad = _parse(frame[name], kind)
+        if bad.any():
+            first = int(bad.to_numpy().argmax())
+            nl, en = _TYPE_NAMES[kind]
             raise ValidationError.single(
-                f"{resource}.{name}", "package_value", str(exc)[:80], detail=where, expected=kind
-            ) from None
+                f"{resource}.{name}",
+                "package_value",
+                str(frame[name].iloc[first])[:80],
+                file=f"{resource}.csv",
+                row=first + 2,  # as a spreadsheet counts: the header is row 1
+                column=name,
+                expected_nl=nl,
+                expected_en=en,
+            )
         out[name] = values
     return pd.DataFrame(out)
 
@@ -106,12 +140,22 @@ def read_package(source: bytes | Path, *, name: str = "") -> dict[str, pd.DataFr
             descriptor = json.loads(archive.read("datapackage.json"))
             tables = {}
             for resource in descriptor["resources"]:
-                raw = pd.read_csv(
-                    io.BytesIO(archive.read(resource["path"])),
-                    dtype=str,
-                    keep_default_na=False,
-                    encoding="utf-8",
-                )
+                try:
+                    raw = pd.read_csv(
+                        io.BytesIO(archive.read(resource["path"])),
+                        dtype=str,
+                        keep_default_na=False,
+                        encoding="utf-8",
+                    )
+                except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+                    detail = str(exc).strip().splitlines()[-1][:120]
+                    raise ValidationError.single(
+                        "package",
+                        "package_csv",
+                        resource["path"],
+                        file=resource["path"],
+                        detail=detail,
+                    ) from None
                 fields = resource["schema"]["fields"]
                 tables[resource["name"]] = _typed(raw, fields, resource["name"])
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as exc:
@@ -123,7 +167,8 @@ def read_package(source: bytes | Path, *, name: str = "") -> dict[str, pd.DataFr
             raise ValidationError.single("package", "package_resource_missing", required)
     measurements = tables.get("measurements")
     if measurements is not None and "suppressed" in measurements:
-        cells = int((measurements["suppressed"] != "").sum())
+        # The column names the cells left out per row ("numerator, denominator"): count them.
+        cells = sum(len(label.split(", ")) for label in measurements["suppressed"] if label)
         if cells:
             raise ValidationError.single("package", "package_suppressed", str(cells))
     return tables

@@ -10,10 +10,10 @@ in a buurt, the two can be found. With ``suppress_below = N`` (default 5, the se
    and so is a numerator whose complement (``denominator − numerator``) is below N: "18 of 20"
    tells that 2 did not. A ``denominator`` below N is left out too.
 3. **Totals of one row.** A total must not give back what was left out. Within one measure,
-   period and group, when an area row (a wijk or buurt) lost a cell, the same cell of the row
-   without an area (the whole) is left out as well: otherwise whole minus the other areas gives
-   it. In the results table, a level or effect that rests on one data point of a measure with a
-   left-out cell is left out (``suppress_results``).
+   period and group of a pilot, when an area row (a wijk or buurt) lost a cell, the same cell
+   of the row without an area (the whole) is left out as well: otherwise whole minus the other
+   areas gives it. In the results table, a level or effect that rests on one data point of a
+   measure with a left-out cell is left out (``suppress_results``).
 4. Continuous measures (averages, scores, waiting times) are not counts and stay as they are.
 
 "Below" is strict: with N = 5, 0–4 are left out and 5 is shown. Zero is left out too: "nobody
@@ -113,9 +113,11 @@ def suppress_measurements(
     area = frame["area"].astype(str).to_numpy()
     whole = area == ""
     if whole.any() and (~whole).any():
-        keys = pd.MultiIndex.from_arrays(
-            [frame["measure"].astype(str), frame["period"], frame["group"].astype(str)]
-        )
+        # Within one pilot: another pilot's areas are not parts of this pilot's whole.
+        parts = [frame["measure"].astype(str), frame["period"], frame["group"].astype(str)]
+        if "pilot" in frame:
+            parts.insert(0, frame["pilot"].astype(str))
+        keys = pd.MultiIndex.from_arrays(parts)
         key_codes = pd.factorize(keys)[0]
         for name, mask in masks.items():
             parts_lost = mask & ~whole
@@ -132,6 +134,12 @@ def suppress_measurements(
             out[name] = values
     masks = {name: mask for name, mask in masks.items() if mask.any()}
     return Suppressed(out, masks, _labels(masks, n, COUNT_COLUMNS))
+
+
+def _kept(detail: str) -> bool:
+    """Details that reveal no count: p-values, α, and counts of data points (``n_before``)."""
+    last = detail.rsplit(".", 1)[-1]
+    return last in ("p_value", "alpha") or last.startswith("n_")
 
 
 def suppress_results(
@@ -152,10 +160,7 @@ def suppress_results(
     hit = has_lost & one_point if n else np.zeros(0, dtype=bool)
     out = frame.copy()
     masks: dict[str, np.ndarray] = {}
-    keep_details = ("p_value", "alpha")
-    candidates = list(RESULT_LEVEL_FIELDS) + [
-        c for c in detail_columns if not c.endswith(keep_details)
-    ]
+    candidates = list(RESULT_LEVEL_FIELDS) + [c for c in detail_columns if not _kept(c)]
     for name in candidates:
         if name not in out or not pd.api.types.is_float_dtype(out[name]):
             continue

@@ -607,7 +607,7 @@ def _measures(ex: _Export) -> ExportTable:
     if ex.request.scope == ExportScope():
         return _measures_table(ex.session, None)  # everything: the whole codebook
     codes = {m for _, m in ex.hypotheses()}
-    codes |= {str(c) for c in ex.measurements()["measure"].cat.categories}
+    codes |= {str(c) for c in ex.measurements()["measure"].unique()}
     return _measures_table(ex.session, codes)
 
 

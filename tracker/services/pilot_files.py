@@ -617,7 +617,7 @@ def import_package(
             table = ExportTable("measurements", spec, item.measurements[[c.name for c in spec]])
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / f"{item.pilot.slug}-measurements.csv"
-                write_csv(table, path)
+                write_csv(table, path, escape_formulas=False)  # texts exactly as they were
                 try:
                     rows = import_measurement_file(session, result.pilot_id, path, actor=actor)
                 except ValidationError as exc:
