@@ -5,13 +5,16 @@ Formats (``FORMATS``; the README's "Export" section is the reference for people)
 - ``csv``: RFC 4180 (CRLF line ends, ``"`` quotes, doubled inside), UTF-8 without BOM, comma,
   decimal point, ISO dates (2021-03-01) and UTC times (2021-03-01T10:00:00Z), ``true``/``false``,
   an empty cell for a missing value. Text cells are quoted, numbers are not. Numbers are written
-  in the shortest form that reads back as the very same number (7, 12.5, 1e-05), so a file read
-  with pandas or R gives exactly what the database holds.
+  in the shortest form that reads back as the very same number (7, 12.5, 0.00001, 1e+20), so a
+  file read with pandas or R gives exactly what the database holds.
 - ``csv-nl``: the same table for Excel with Dutch regional settings: ``;`` separator, decimal
-  comma, UTF-8 with a BOM (else Excel guesses Windows-1252), ``WAAR``/``ONWAAR``.
+  comma, UTF-8 with a BOM (else Excel guesses Windows-1252), ``WAAR``/``ONWAAR``. Numbers and
+  booleans are quoted here as well (``"12,5"``): the writer quotes every cell it holds as text,
+  and these are text with a decimal comma. Excel, ``pandas.read_csv(sep=";", decimal=",")``
+  and R's ``read.csv2`` read them as numbers all the same; dates and empty cells are bare.
 - ``xlsx``: one sheet per table, named after the table (a table over Excel's 1,048,576 rows
-  continues on "measurements (2)"), typed cells (numbers, dates, booleans), and first a
-  "Toelichting" sheet that describes every column.
+  continues on "measurements (2)"), typed cells (numbers exact as in CSV, dates, booleans),
+  and first a "Toelichting" sheet that describes every column.
 - ``parquet``: one file per table with Arrow types; descriptions and units in the field metadata.
 - ``datapackage``: a zip with ``datapackage.json`` (Frictionless Tabular Data Package, a Table
   Schema per file: types, units, descriptions) and one ``csv`` file per table.
@@ -195,7 +198,7 @@ def _csv_table(table: ExportTable, *, dutch: bool, escape: bool = True) -> pa.Ta
             array = _inert(array)
         elif spec.type == "datetime":
             array = _iso_times(array)
-        elif spec.type == "number" and dutch:
+        elif spec.type in ("number", "integer") and dutch:
             array = pc.replace_substring(pc.cast(array, pa.string()), ".", ",")
         elif spec.type == "boolean" and dutch:
             array = pc.if_else(array, "WAAR", "ONWAAR")
@@ -364,8 +367,9 @@ def write_xlsx(
     about_sheet.set_column(2, 4, 18)
     about_sheet.set_column(5, 5, 80)
 
+    formats = {"date": date_format, "time": time_format, "quoted": quoted}
     for table, names in sheets:
-        _write_sheets(workbook, table, names, bold, date_format, time_format, quoted)
+        _write_sheets(workbook, table, names, formats, bold)
     workbook.close()
 
 
@@ -393,57 +397,88 @@ def _cell_values(table: ExportTable, spec: ColumnSpec) -> tuple[list[Any], Any]:
     return [None if pd.isna(v) else v.to_pydatetime() for v in values], "datetime"
 
 
-def _write_sheets(workbook, table, names, bold, date_format, time_format, quoted) -> None:
+def _exact_worksheet_class():
+    """An xlsxwriter worksheet that writes numbers exactly.
+
+    xlsxwriter writes a number with 16 significant digits (0.1 + 0.2 becomes 0.3); a double
+    needs up to 17, and ``repr`` gives the shortest text that reads back as the very same
+    number, as the CSV files do. Excel reads it as the same double.
+    """
+    from xlsxwriter.worksheet import Worksheet
+
+    class ExactWorksheet(Worksheet):
+        def _xml_number_element(self, number, attributes=()):  # type: ignore[override]
+            attr = "".join(f' {k}="{self._escape_attributes(v)}"' for k, v in attributes)
+            text = repr(float(number))
+            self.fh.write(f"<c{attr}><v>{text[:-2] if text.endswith('.0') else text}</v></c>")
+
+    return ExactWorksheet
+
+
+def _writer(sheet: Any, kind: str, formats: dict[str, Any], marked: bool) -> Any:
+    """The call that writes one cell of a column of ``kind``; a ``marked`` column may also
+    hold the small-number mark (text) where a cell was left out."""
+    if kind == "string":
+        write_string, quoted = sheet.write_string, formats["quoted"]
+
+        def write(r: int, c: int, v: str) -> None:
+            if v[0] in _FORMULA_CHARS or v[0] == "'":
+                write_string(r, c, v, quoted)
+            else:
+                write_string(r, c, v)
+
+        return write
+    if kind == "boolean":
+        return sheet.write_boolean
+    if kind == "datetime":
+        write_datetime, time_format = sheet.write_datetime, formats["time"]
+        return lambda r, c, v: write_datetime(r, c, v, time_format)
+    write_number = sheet.write_number
+    number_format = formats["date"] if kind == "date" else None
+    if not marked:
+        return lambda r, c, v: write_number(r, c, v, number_format)
+    write_string = sheet.write_string
+
+    def write_or_mark(r: int, c: int, v: Any) -> None:
+        if isinstance(v, str):
+            write_string(r, c, v)
+        else:
+            write_number(r, c, v, number_format)
+
+    return write_or_mark
+
+
+def _write_sheets(workbook, table, names, formats, bold) -> None:
     columns = [_cell_values(table, spec) for spec in table.columns]
-    marks = {
-        i: table.suppressed[spec.name]
-        for i, spec in enumerate(table.columns)
-        if spec.name in table.suppressed
-    }
+    # A left-out cell shows the mark. It goes into the values themselves: with constant_memory
+    # a row cannot be written to again once the next one has begun.
+    for c, spec in enumerate(table.columns):
+        mask = table.suppressed.get(spec.name)
+        if mask is not None and mask.any():
+            values = columns[c][0]
+            for i in np.flatnonzero(mask).tolist():
+                values[i] = table.mark
+    marked = {spec.name for spec in table.columns if spec.name in table.suppressed}
     per_sheet = EXCEL_MAX_ROWS - 1
+    sheet_class = _exact_worksheet_class()
     for part, name in enumerate(names):
-        sheet = workbook.add_worksheet(name)
+        sheet = workbook.add_worksheet(name, worksheet_class=sheet_class)
+        for c, spec in enumerate(table.columns):
+            sheet.set_column(c, c, max(10, min(40, len(spec.name) + 4)))
         sheet.write_row(0, 0, [c.name for c in table.columns], bold)
         first, last = part * per_sheet, min(table.rows, (part + 1) * per_sheet)
-        writers = []
-        for _values, kind in columns:
-            if kind == "string":
-
-                def write(r, c, v, _w=sheet.write_string):
-                    if v[0] in _FORMULA_CHARS or v[0] == "'":
-                        _w(r, c, v, quoted)
-                    else:
-                        _w(r, c, v)
-
-            elif kind == "number":
-                write = sheet.write_number
-            elif kind == "boolean":
-                write = sheet.write_boolean
-            elif kind == "date":
-
-                def write(r, c, v, _w=sheet.write_number):
-                    _w(r, c, v, date_format)
-
-            else:
-
-                def write(r, c, v, _w=sheet.write_datetime):
-                    _w(r, c, v, time_format)
-
-            writers.append(write)
-        pairs = list(enumerate(writers))
+        pairs = [
+            (c, _writer(sheet, kind, formats, spec.name in marked))
+            for c, ((_, kind), spec) in enumerate(zip(columns, table.columns, strict=True))
+        ]
         for offset, cells in enumerate(zip(*(v[first:last] for v, _ in columns), strict=True)):
             r = offset + 1
             for c, write in pairs:
                 value = cells[c]
                 if value is not None:
                     write(r, c, value)
-        for c, mask in marks.items():
-            for offset in np.flatnonzero(mask[first:last]).tolist():
-                sheet.write_string(offset + 1, c, table.mark)
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, max(last - first, 1), len(table.columns) - 1)
-        for c, spec in enumerate(table.columns):
-            sheet.set_column(c, c, max(10, min(40, len(spec.name) + 4)))
 
 
 # ------------------------------------------------------------------------------------ datapackage
