@@ -835,16 +835,24 @@ def _row_of(data: bytes, position: int) -> int:
 
 
 def _encoding(data: bytes, file_name: str) -> tuple[str, list[RowError], list[RowError]]:
+    return detect_encoding(data, file_name)
+
+
+def detect_encoding(
+    data: bytes, file_name: str, *, prefix: str = ""
+) -> tuple[str, list[RowError], list[RowError]]:
     """("utf-8" or "cp1252", errors, warnings). UTF-8 (BOM or not); Windows-1252 with a warning.
 
     The file is checked a chunk at a time, so a large file is not copied into a second string.
+    ``prefix`` puts the codes (``encoding``, ``not_csv``, ``encoding_fallback``) under another
+    reader's messages (``statline_``).
     """
 
     def bad(detail: str, row: int = 0) -> tuple[str, list[RowError], list[RowError]]:
-        return "", [make_error("encoding", row=row, file=file_name, detail=detail)], []
+        return "", [make_error(f"{prefix}encoding", row=row, file=file_name, detail=detail)], []
 
     if data.startswith(b"PK\x03\x04"):
-        return "", [make_error("not_csv", row=0, file=file_name)], []
+        return "", [make_error(f"{prefix}not_csv", row=0, file=file_name)], []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return bad("UTF-16")
     nul = data.find(b"\x00")
@@ -874,7 +882,8 @@ def _encoding(data: bytes, file_name: str) -> tuple[str, list[RowError], list[Ro
             return bad(f"byte 0x{data[position]:02X}", _row_of(data, position))
         if MOJIBAKE.search(text):
             return bad("UTF-8?", first_bad_row)
-    return "cp1252", [], [make_error("encoding_fallback", row=first_bad_row, file=file_name)]
+    fallback = make_error(f"{prefix}encoding_fallback", row=first_bad_row, file=file_name)
+    return "cp1252", [], [fallback]
 
 
 def _known_header(name: str) -> bool:

@@ -78,6 +78,7 @@ from tracker.io.measurements import (
     VALUE_COLUMNS,
     ParsedMeasurements,
     RowError,
+    detect_encoding,
     empty_frame,
     make_error,
 )
@@ -458,33 +459,13 @@ def _row_of(data: bytes, position: int) -> int:
 
 
 def _encoding(data: bytes, file_name: str) -> tuple[str, list[RowError], list[RowError]]:
-    """(Python codec name, errors, warnings): UTF-8 (BOM or not), else Windows-1252 (warned)."""
-
-    def bad(detail: str, row: int = 0) -> tuple[str, list[RowError], list[RowError]]:
-        return "", [make_error("statline_encoding", row=row, file=file_name, detail=detail)], []
-
+    """(Python codec name, errors, warnings): UTF-8 (BOM or not), else Windows-1252 (warned);
+    the same checks as a tidy measurement file, with StatLine's messages."""
     body = data[len(_BOM) :] if data.startswith(_BOM) else data
     if not body.strip():
         return "", [make_error("statline_empty_file", row=0, file=file_name)], []
-    if data.startswith(b"PK\x03\x04"):
-        return "", [make_error("statline_not_csv", row=0, file=file_name)], []
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return bad("UTF-16")
-    if b"\x00" in data:
-        return bad("NUL", _row_of(data, data.find(b"\x00")))
-    try:
-        data.decode("utf-8")
-        return "utf-8-sig", [], []
-    except UnicodeDecodeError as exc:
-        first_bad_row = _row_of(data, exc.start)
-    if data.startswith(_BOM):  # declared UTF-8, yet it is not: damaged, not Windows-1252
-        return bad("UTF-8", first_bad_row)
-    try:
-        data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        return bad(f"byte 0x{data[exc.start]:02X}", _row_of(data, exc.start))
-    warning = make_error("statline_encoding_fallback", row=first_bad_row, file=file_name)
-    return "cp1252", [], [warning]
+    encoding, errors, warnings = detect_encoding(data, file_name, prefix="statline_")
+    return ("utf-8-sig" if encoding == "utf-8" else encoding), errors, warnings
 
 
 def _failed_file(
