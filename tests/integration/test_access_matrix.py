@@ -521,9 +521,9 @@ def _export(s, w, a):
 
 def _check_export(s, w, a, text):
     lines = text.splitlines()
-    assert lines[0].startswith("pilot,measure,period,")
+    assert lines[0].startswith('"pilot","measure","period",')
     assert len(lines) == 1 + 24
-    assert lines[1].startswith(f"{PILOT_A},{MEASURE},2020-01-01,")
+    assert lines[1].startswith(f'"{PILOT_A}","{MEASURE}",2020-01-01,')
 
 
 def _rerun(s, w, a):

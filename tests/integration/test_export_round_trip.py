@@ -688,8 +688,9 @@ def test_a_bad_number_in_the_measurements_is_refused_naming_file_and_column(
     message = error.errors[0].message("nl")
     # The file, the row as a spreadsheet counts it (line 6: row 6), the column and the value.
     assert message == (
-        f"bestand measurements.csv, rij 6, kolom '{column}': '12,5' is geen getal (met een "
-        "decimale punt); exporteer opnieuw, of verbeter de cel"
+        f"bestand measurements.csv, rij 6, kolom '{column}': '12,5' is geen geldige waarde van "
+        "het type number (getallen met een decimale punt, datums als JJJJ-MM-DD); exporteer "
+        "opnieuw, of verbeter de cel"
     )
     assert empty(target)
 

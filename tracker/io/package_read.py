@@ -49,10 +49,12 @@ _MESSAGES = {
         "for sharing, not for importing. Export again without small-number protection",
     },
     "error.package_value": {
-        "nl": "bestand {file}, rij {row}, kolom '{column}': '{value}' is geen {expected_nl}; "
+        "nl": "bestand {file}, rij {row}, kolom '{column}': '{value}' is geen geldige waarde van "
+        "het type {expected} (getallen met een decimale punt, datums als JJJJ-MM-DD); "
         "exporteer opnieuw, of verbeter de cel",
-        "en": "file {file}, row {row}, column '{column}': '{value}' is not {expected_en}; "
-        "export again, or correct the cell",
+        "en": "file {file}, row {row}, column '{column}': '{value}' is not a valid value of the "
+        "type {expected} (numbers with a decimal point, dates as YYYY-MM-DD); export again, or "
+        "correct the cell",
     },
     "error.package_csv": {
         "nl": "bestand {file} in het pakket is geen leesbare CSV ({detail}); exporteer opnieuw "
@@ -70,15 +72,6 @@ class PackagePilot:
 
     pilot: pf.PilotFile
     measurements: pd.DataFrame
-
-
-_TYPE_NAMES = {
-    "number": ("getal (met een decimale punt)", "a number (with a decimal point)"),
-    "integer": ("geheel getal", "a whole number"),
-    "boolean": ("true of false", "true or false"),
-    "date": ("datum JJJJ-MM-DD", "a date YYYY-MM-DD"),
-    "datetime": ("tijd JJJJ-MM-DDTuu:mm:ssZ", "a time YYYY-MM-DDThh:mm:ssZ"),
-}
 
 
 def _parse(texts: pd.Series, kind: str) -> tuple[Any, pd.Series]:
@@ -116,7 +109,6 @@ def _typed(frame: pd.DataFrame, fields: list[dict[str, Any]], resource: str) -> 
         values, bad = _parse(frame[name], kind)
         if bad.any():
             first = int(bad.to_numpy().argmax())
-            nl, en = _TYPE_NAMES[kind]
             raise ValidationError.single(
                 f"{resource}.{name}",
                 "package_value",
@@ -124,8 +116,7 @@ def _typed(frame: pd.DataFrame, fields: list[dict[str, Any]], resource: str) -> 
                 file=f"{resource}.csv",
                 row=first + 2,  # as a spreadsheet counts: the header is row 1
                 column=name,
-                expected_nl=nl,
-                expected_en=en,
+                expected=kind,
             )
         out[name] = values
     return pd.DataFrame(out)

@@ -454,10 +454,6 @@ def statline_period(code: str) -> tuple[dt.date, str] | None:
     return None
 
 
-def _row_of(data: bytes, position: int) -> int:
-    return data.count(b"\n", 0, position) + 1
-
-
 def _encoding(data: bytes, file_name: str) -> tuple[str, list[RowError], list[RowError]]:
     """(Python codec name, errors, warnings): UTF-8 (BOM or not), else Windows-1252 (warned);
     the same checks as a tidy measurement file, with StatLine's messages."""
