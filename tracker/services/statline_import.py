@@ -10,9 +10,12 @@ measurements, never zeros; the report's warnings name each one.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 from sqlmodel import Session
 
-from tracker.io.measurements import make_error
+from tracker.io.measurements import RowError, make_error
 from tracker.io.statline import StatlineFile, StatlineMapping, read_statline, statline_measurements
 from tracker.models import Measure, Pilot
 from tracker.services.access import Actor
@@ -86,7 +89,7 @@ def import_statline(
         error = make_error("missing_value_columns", row=1, column="value", file=file_name)
         return ImportReport(0, 0, [error], dry_run, file.file_sha256, file_name)
     parsed = statline_measurements(file, mapping)
-    return import_parsed(
+    report = import_parsed(
         session,
         pilot_id,
         parsed,
@@ -99,7 +102,27 @@ def import_statline(
                 "regions": {k: list(v) for k, v in (mapping.regions or {}).items()},
                 "dimensions": dict(mapping.dimensions),
                 "frequency": mapping.frequency,
-                "left_out": len(parsed.warnings),
+                "left_out": sum(w.code in LEFT_OUT for w in parsed.warnings),
             }
         },
     )
+    return replace(report, errors=[_in_file(e, file, mapping) for e in report.errors])
+
+
+# Warnings for a cell without a figure: the measurement is missing, not zero.
+LEFT_OUT = ("statline_suppressed", "statline_empty")
+
+
+def _in_file(error: RowError, file: StatlineFile, mapping: StatlineMapping) -> RowError:
+    """An error the pilot checks found in the tidy frame (column "period", value
+    "2019-12-01"), located where the person finds it: the StatLine column and cell as written
+    ("Perioden", "2019MM12"). Errors the reader made are in the file's terms already."""
+    columns = {"period": file.period_column, "area": file.region_column, "group": None}
+    columns.update(mapping.columns)
+    source = columns.get(error.column)
+    if error.row < 2 or not source or source not in file.frame:
+        return error
+    positions = np.flatnonzero(file.rows == error.row)
+    if not len(positions):
+        return error
+    return replace(error, column=source, value=str(file.frame[source].iloc[int(positions[0])]))
