@@ -163,7 +163,12 @@ def test_officer_registers_a_pilot_uploads_data_and_reads_the_verdict(
     settle(page)
     broken = tmp_path / "kapot.csv"
     broken.write_text("period,value\n2020-01-01,50\n2020-13-01,49\n2020-03-01,veel\n")
-    uploader = main.get_by_test_id("stFileUploaderDropzoneInput")
+    # The tidy-file uploader (the tab also has one for CBS StatLine files).
+    uploader = (
+        main.get_by_test_id("stFileUploader")
+        .filter(has_text="Kies een bestand")
+        .get_by_test_id("stFileUploaderDropzoneInput")
+    )
     uploader.set_input_files(broken)
     settle(page)
     main.get_by_role("button", name="Alles opslaan").click()
