@@ -40,6 +40,7 @@ __all__ = [
     "format_number",
     "period_series",
     "pilot_timeline",
+    "pooled_forest_plot",
     "series_chart",
     "verdicts_by_domain",
 ]
@@ -110,6 +111,21 @@ TEXT: dict[str, dict[str, str]] = {
     "relative_note": {"nl": "relatieve effecten in %", "en": "relative effects in %"},
     "interval": {"nl": "interval {low} tot {high}", "en": "interval {low} to {high}"},
     "delta": {"nl": "δ (minimaal betekenisvol effect)", "en": "δ (minimal meaningful effect)"},
+    "pilot_estimates": {"nl": "Schatting per pilot", "en": "Estimate per pilot"},
+    "pooled": {"nl": "Gepoold effect", "en": "Pooled effect"},
+    "prediction": {
+        "nl": "Voorspellingsinterval volgende pilot",
+        "en": "Prediction interval for the next pilot",
+    },
+    "weight": {"nl": "gewicht {w}", "en": "weight {w}"},
+    "too_few": {
+        "nl": "Nog {needed} pilot(s) nodig voor een gepoold effect ({k} van de {min})",
+        "en": "{needed} more pilot(s) needed for a pooled effect ({k} of {min})",
+    },
+    "describe_pooled": {
+        "nl": "Gepoold effect van {k} pilots: {estimate} ({interval}); I² {i2}",
+        "en": "Pooled effect of {k} pilots: {estimate} ({interval}); I² {i2}",
+    },
     "count_axis": {"nl": "Aantal hypothesen", "en": "Number of hypotheses"},
     "domain_axis": {"nl": "Domein", "en": "Domain"},
     "today": {"nl": "Vandaag", "en": "Today"},
@@ -1209,3 +1225,121 @@ def pilot_timeline(
         },
     )
     return _figure(data, layout)
+
+
+# --- pooled evidence ------------------------------------------------------------------------
+
+
+def pooled_forest_plot(result: Any, *, lang: str = "nl", title: str = "") -> go.Figure:
+    """The pilots behind a pooled effect (``tracker.analysis.pooling.PooledResult``) and the
+    pooled effect itself.
+
+    Each pilot is a square (its area grows with its weight) with its 95% interval; below them
+    the pooled effect is a diamond spanning its interval, and a dashed bar shows the prediction
+    interval for the next pilot. Too few pilots: the pilots that there are, and a note that says
+    how many more the pooled view needs.
+    """
+    lang = _lang(lang)
+    fig = go.Figure()
+    studies = list(result.studies)
+    z = 1.959963984540054
+    weights = list(result.weights) or [None] * len(studies)
+    if studies:
+        sizes = [8 + 24 * math.sqrt(w) if w is not None else 10 for w in weights]
+        fig.add_trace(
+            go.Scatter(
+                name=_t("pilot_estimates", lang),
+                x=[st.estimate for st in studies],
+                y=list(range(len(studies))),
+                mode="markers",
+                marker={"symbol": "square", "size": sizes, "color": OKABE_ITO["blue"]},
+                error_x={
+                    "type": "data",
+                    "array": [z * st.se for st in studies],
+                    "color": OKABE_ITO["blue"],
+                    "thickness": 1.5,
+                    "width": 4,
+                },
+                hovertext=[
+                    f"{st.label}: {format_signed(st.estimate, lang)} "
+                    + (f"({_t('weight', lang, w=format_percent(w, lang))})" if w else "")
+                    for st, w in zip(studies, weights, strict=True)
+                ],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+    n = len(studies)
+    labels = [st.label for st in studies]
+    if result.status == "pooled":
+        y = n + 0.5
+        fig.add_trace(
+            go.Scatter(
+                name=_t("pooled", lang),
+                x=[result.ci_low, result.estimate, result.ci_high, result.estimate, result.ci_low],
+                y=[y, y - 0.35, y, y + 0.35, y],
+                mode="lines",
+                fill="toself",
+                fillpattern={"shape": "x"},
+                line={"color": OKABE_ITO["black"], "width": 2},
+                hovertext=[_t("pooled", lang)] * 5,
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                name=_t("prediction", lang),
+                x=[result.pi_low, result.pi_high],
+                y=[y + 0.75, y + 0.75],
+                mode="lines+markers",
+                marker={"symbol": "line-ns-open", "size": 12, "color": OKABE_ITO["vermillion"]},
+                line={"dash": "dash", "color": OKABE_ITO["vermillion"], "width": 2},
+                hovertemplate="%{x}<extra></extra>",
+            )
+        )
+        labels += [_t("pooled", lang), _t("prediction", lang)]
+        interval = _t(
+            "interval",
+            lang,
+            low=format_signed(result.ci_low, lang),
+            high=format_signed(result.ci_high, lang),
+        )
+        description = _t(
+            "describe_pooled",
+            lang,
+            k=result.k,
+            estimate=format_signed(result.estimate, lang),
+            interval=interval,
+            i2=format_percent(result.i2, lang),
+        )
+        tickvals = [*range(n), y, y + 0.75]
+    else:
+        description = _t(
+            "too_few", lang, needed=result.needed, k=result.k, min=result.k + result.needed
+        )
+        fig.add_annotation(_empty_annotation(description))
+        tickvals = list(range(n))
+    fig.add_shape(
+        type="line",
+        xref="x",
+        yref="paper",
+        x0=0,
+        x1=0,
+        y0=0,
+        y1=1,
+        line={"color": OKABE_ITO["black"], "width": 1},
+    )
+    _base_layout(fig, lang, title, (f"{title}: " if title else "") + description)
+    fig.update_layout(
+        hovermode="closest",
+        height=max(260, 140 + 40 * (n + 2)),
+        xaxis={"title": {"text": _t("effect_axis", lang)}, "zeroline": False},
+        yaxis={
+            "tickmode": "array",
+            "tickvals": tickvals,
+            "ticktext": labels,
+            "autorange": "reversed",
+            "zeroline": False,
+            "showgrid": False,
+        },
+    )
+    return fig
