@@ -26,7 +26,7 @@ from tracker.cli.common import (
 )
 from tracker.config import load_settings
 from tracker.i18n import t
-from tracker.io.measurements import GROUPS, RowError, make_error
+from tracker.io.measurements import GROUPS, read_file_bytes
 from tracker.io.statline import StatlineFile, StatlineMapping
 from tracker.services.measurements import ImportReport, import_measurements
 from tracker.services.measures import get_measure
@@ -320,18 +320,6 @@ def _mapping_dict(mapping: StatlineMapping) -> dict[str, Any]:
     }
 
 
-def _read_bytes(path: Path) -> tuple[bytes, RowError | None]:
-    """The file's bytes, or the error that says why it cannot be read (too large, absent)."""
-    limit = load_settings().max_import_bytes
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            return b"", make_error("file_too_large", row=0, file=path.name, size=size, limit=limit)
-        return path.read_bytes(), None
-    except OSError:
-        return b"", make_error("file_not_found", row=0, value=str(path), file=path.name)
-
-
 @app.command("import-statline")
 @report_errors
 def import_statline_command(
@@ -394,7 +382,7 @@ def import_statline_command(
     regions = _regions(region)
     dimensions = _dimensions(dimension)
     # The file is read before the transaction begins (SQLite takes its write lock then).
-    data, unreadable = _read_bytes(file)
+    data, unreadable = read_file_bytes(file, max_bytes=load_settings().max_import_bytes)
     table: StatlineFile | None = None if unreadable else read_statline(data, file_name=file.name)
     mapping: StatlineMapping | None = None
     with transaction() as session:

@@ -643,6 +643,19 @@ def _failed(file_name: str, sha: str, errors: list[RowError], **kw: Any) -> Pars
 
 
 # ------------------------------------------------------------------------------------ entry points
+def read_file_bytes(path: Path, *, max_bytes: int | None = None) -> tuple[bytes, RowError | None]:
+    """A file's bytes, or the error that says why they cannot be read: larger than
+    ``max_bytes`` (refused unread) or not there."""
+    try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            error = make_error("file_too_large", row=0, file=path.name, size=size, limit=max_bytes)
+            return b"", error
+        return path.read_bytes(), None
+    except OSError:
+        return b"", make_error("file_not_found", row=0, value=str(path), file=path.name)
+
+
 def read_measurement_file(
     path: Path | str,
     *,
@@ -660,17 +673,9 @@ def read_measurement_file(
     name = path.name
     if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
         return _failed(name, "", [_unsupported(path.suffix, name)])
-    try:
-        size = path.stat().st_size
-        if max_bytes is not None and size > max_bytes:
-            return _failed(
-                name,
-                "",
-                [make_error("file_too_large", row=0, file=name, size=size, limit=max_bytes)],
-            )
-        data = path.read_bytes()
-    except OSError:
-        return _failed(name, "", [make_error("file_not_found", row=0, value=str(path), file=name)])
+    data, unreadable = read_file_bytes(path, max_bytes=max_bytes)
+    if unreadable is not None:
+        return _failed(name, "", [unreadable])
     return parse_measurement_bytes(
         data, file_name=name, measure_code=measure_code, today=today, columns=columns
     )

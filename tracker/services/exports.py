@@ -36,12 +36,18 @@ from tracker.io.export_tables import (
     detail_column,
     with_suppressed,
 )
-from tracker.io.suppression import mark_for, suppress_measurements, suppress_results
+from tracker.io.suppression import (
+    Suppressed,
+    mark_for,
+    suppress_measurements,
+    suppress_results,
+)
 from tracker.models import (
     Amendment,
     Hypothesis,
     Intervention,
     Measure,
+    Measurement,
     Observation,
     Organisation,
     Pilot,
@@ -553,6 +559,7 @@ class _Export:
     _hypotheses: list[tuple[Hypothesis, str]] | None = None
     _measurements: pd.DataFrame | None = None
     _kinds: dict[str, str] | None = None
+    _suppressed: Suppressed | None = None
 
     @property
     def pilot_ids(self) -> list[int]:
@@ -577,6 +584,16 @@ class _Export:
                 self.session, self.pilot_ids, self.request.scope
             )
         return self._measurements
+
+    def suppressed(self) -> Suppressed:
+        """The measurements after small-number protection, once for every table that needs it
+        (the measurements table itself, and the results to see which measures lost a cell)."""
+        assert self.threshold is not None
+        if self._suppressed is None:
+            self._suppressed = suppress_measurements(
+                self.measurements(), self.kinds(), self.threshold
+            )
+        return self._suppressed
 
     def kinds(self) -> dict[str, str]:
         if self._kinds is None:
@@ -607,7 +624,18 @@ def _measures(ex: _Export) -> ExportTable:
     if ex.request.scope == ExportScope():
         return _measures_table(ex.session, None)  # everything: the whole codebook
     codes = {m for _, m in ex.hypotheses()}
-    codes |= {str(c) for c in ex.measurements()["measure"].unique()}
+    if ex.pilots:
+        # The measures with data in scope: one DISTINCT query, not the measurements themselves.
+        measured = (
+            select(Measure.code)
+            .join(Measurement, col(Measurement.measure_id) == col(Measure.id))
+            .where(
+                col(Measurement.pilot_id).in_(ex.pilot_ids),
+                *_in_period(col(Measurement.period), ex.request.scope),
+            )
+            .distinct()
+        )
+        codes |= set(ex.session.exec(measured).all())
     return _measures_table(ex.session, codes)
 
 
@@ -615,7 +643,7 @@ def _measurements(ex: _Export) -> ExportTable:
     table = ExportTable("measurements", columns_of("measurements"), ex.measurements())
     if ex.threshold is None:
         return table
-    done = suppress_measurements(table.frame, ex.kinds(), ex.threshold)
+    done = ex.suppressed()
     return ex.protected(table, done.frame, done.masks, done.labels)
 
 
@@ -668,7 +696,7 @@ def _results(ex: _Export) -> ExportTable:
         return table
     # Which (pilot, measure) lost a cell: the measurements as this export protects them.
     measurements = ex.measurements()
-    done = suppress_measurements(measurements, ex.kinds(), ex.threshold)
+    done = ex.suppressed()
     hit = np.zeros(len(measurements), dtype=bool)
     for mask in done.masks.values():
         hit |= mask
