@@ -17,10 +17,11 @@ from typing import Any
 
 from pydantic import field_validator, model_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import JSON, Column, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, MetaData, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from tracker.codes import AREA_CODE, GM_CODE, MEASURE_CODE, SLUG
+from tracker.vocabulary import INTERVENTION_TYPES
 
 # Stable constraint names so that migrations are identical on SQLite and PostgreSQL.
 SQLModel.metadata = MetaData(
@@ -102,6 +103,16 @@ class ObservationKind(StrEnum):
     quote = "quote"
     decision = "decision"
     comment = "comment"  # a reader's remark (managers may comment; see services.access)
+
+
+def _intervention_type(value: str) -> str:
+    if value and value not in INTERVENTION_TYPES:
+        raise PydanticCustomError(
+            "intervention_type",
+            "{value} is not a known intervention type ({known})",
+            {"value": value, "known": ", ".join(INTERVENTION_TYPES)},
+        )
+    return value
 
 
 def _check(pattern: re.Pattern[str], value: str, code: str) -> str:
@@ -186,6 +197,8 @@ class PilotBase(SQLModel):
     )
     partners: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     strategy: str = Field(default="", max_length=200)
+    # One of tracker.vocabulary.INTERVENTION_TYPES ("" = not stated): what pools the pilots.
+    intervention_type: str = Field(default="", max_length=60)
     baseline_start: dt.date
     intervention_start: dt.date
     evaluation_end: dt.date
@@ -200,6 +213,11 @@ class PilotBase(SQLModel):
     @classmethod
     def _gm_form(cls, v: str) -> str:
         return _check(GM_CODE, v, "gm_code")
+
+    @field_validator("intervention_type")
+    @classmethod
+    def _known_type(cls, v: str) -> str:
+        return _intervention_type(v)
 
     @field_validator("domains")
     @classmethod
@@ -238,18 +256,33 @@ class PilotUpdate(SQLModel):
     areas: list[dict[str, Any]] | None = None
     partners: list[str] | None = None
     strategy: str | None = Field(default=None, max_length=200)
+    intervention_type: str | None = Field(default=None, max_length=60)
     baseline_start: dt.date | None = None
     intervention_start: dt.date | None = None
     evaluation_end: dt.date | None = None
     status: PilotStatus | None = None
 
+    @field_validator("intervention_type")
+    @classmethod
+    def _known_type(cls, v: str | None) -> str | None:
+        return None if v is None else _intervention_type(v)
+
 
 class Pilot(PilotBase, table=True):
+    __table_args__ = (
+        # The pooled view asks for the pilots of one intervention type.
+        Index("ix_pilot_intervention_type", "intervention_type"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=80, unique=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     owner_id: int | None = Field(default=None, foreign_key="app_user.id")
     version: int = Field(default=1, description="Optimistic lock: bumped on every save")
+    # Shared with other organisations (its facts, published reports and results, read-only in
+    # their library); None = not shared. See tracker.services.sharing.
+    shared_at: datetime | None = Field(default=None, index=True)
+    shared_by: str = Field(default="", max_length=320)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -500,3 +533,85 @@ class HypothesisVerdict(SQLModel, table=True):
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
     computed_at: datetime = Field(default_factory=utcnow)
+
+
+# --------------------------------------------------------------------------- lessons (library)
+class LessonStance(StrEnum):
+    supports = "supports"
+    contradicts = "contradicts"
+
+
+LESSON_SEARCH_VECTOR = "to_tsvector('dutch', search_text)"
+
+
+class LessonBase(SQLModel):
+    statement: str = Field(min_length=10, max_length=500, description="The lesson in a sentence")
+    explanation: str = Field(default="", max_length=4000)
+
+
+class LessonCreate(LessonBase):
+    pilot_id: int = Field(description="The pilot whose report the lesson was drawn from")
+    # kind (tracker.vocabulary.TagKind) -> values
+    tags: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class LessonUpdate(SQLModel):
+    statement: str | None = Field(default=None, min_length=10, max_length=500)
+    explanation: str | None = Field(default=None, max_length=4000)
+    tags: dict[str, list[str]] | None = None
+
+
+class Lesson(LessonBase, table=True):
+    """A lesson drawn from a pilot's report. Its status is not stored: it follows from the
+    evidence the reader may see (``tracker.analysis.lesson_status``)."""
+
+    __table_args__ = (
+        # Full-text search with Dutch stemming, PostgreSQL only (SQLite searches with LIKE). The
+        # expression is the one tracker.services.library searches with.
+        Index(
+            "ix_lesson_search",
+            text(LESSON_SEARCH_VECTOR),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    pilot_id: int = Field(foreign_key="pilot.id", index=True)
+    # Statement, explanation and tag words (nl and en), lower case: what full-text search reads.
+    # PostgreSQL indexes to_tsvector('dutch', search_text) (migration 0006).
+    search_text: str = Field(default="", sa_type=Text)
+    created_by: str = Field(max_length=320)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class LessonTag(SQLModel, table=True):
+    __tablename__ = "lesson_tag"
+    __table_args__ = (
+        UniqueConstraint("lesson_id", "kind", "value"),
+        # Filtering by a tag: the lessons with kind = value, from the index alone.
+        Index("ix_lesson_tag_kind_value", "kind", "value", "lesson_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    lesson_id: int = Field(foreign_key="lesson.id")
+    kind: str = Field(sa_type=String(20))
+    value: str = Field(max_length=100)
+
+
+class LessonEvidence(SQLModel, table=True):
+    """A pilot (and, when named, its hypothesis) that supports or contradicts a lesson."""
+
+    __tablename__ = "lesson_evidence"
+    __table_args__ = (Index("ix_lesson_evidence_lesson_pilot", "lesson_id", "pilot_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lesson_id: int = Field(foreign_key="lesson.id")
+    pilot_id: int = Field(foreign_key="pilot.id", index=True)
+    hypothesis_id: int | None = Field(default=None, foreign_key="hypothesis.id")
+    stance: LessonStance = Field(sa_type=String(12))
+    note: str = Field(default="", max_length=2000)
+    added_by: str = Field(max_length=320)
+    added_at: datetime = Field(default_factory=utcnow)

@@ -88,6 +88,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.enter_data: {OWNER, MEMBER, ADMIN, SYSTEM},
     Action.publish_report: {OWNER, MEMBER, ADMIN, SYSTEM},
     Action.comment: {OWNER, MEMBER, MANAGER, ADMIN, SYSTEM},
+    Action.share_pilot: {OWNER, MEMBER, ADMIN, SYSTEM},
+    Action.propose_lesson: {OWNER, MEMBER, ADMIN, SYSTEM},
     Action.export: {ANALYST, ADMIN, SYSTEM},
     Action.run_analysis: {ANALYST, ADMIN, SYSTEM},
     Action.add_measure: {OWNER, MEMBER, OUTSIDER, ADMIN, OTHER_ADMIN, SYSTEM},
@@ -96,7 +98,14 @@ EXPECTED: dict[Action, set[str]] = {
 }
 
 # Actions an officer may take only on a pilot of their own (owner or team member).
-OWN_PILOT = {Action.edit_pilot, Action.enter_data, Action.publish_report, Action.comment}
+OWN_PILOT = {
+    Action.edit_pilot,
+    Action.enter_data,
+    Action.publish_report,
+    Action.comment,
+    Action.share_pilot,
+    Action.propose_lesson,
+}
 
 KIND_ROLE: dict[str, Role | None] = {
     OWNER: Role.officer,

@@ -28,14 +28,14 @@ estimate without a positive, finite standard error is left out and named in ``dr
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["MIN_STUDIES", "PooledResult", "Study", "pool_effects"]
+__all__ = ["MIN_STUDIES", "SCALES", "PooledResult", "Study", "pool_effects", "study_from_result"]
 
 MIN_STUDIES = 3  # fewer pilots say too little about the spread between pilots
 
@@ -154,3 +154,39 @@ def pool_effects(
         weights=tuple(float(x) for x in w_re / np.sum(w_re)),
         dropped=dropped,
     )
+
+
+# The scale a measure's effects are pooled on, by measure kind (see ``study_from_result``).
+SCALES = {"continuous": "difference", "proportion": "difference", "count": "log_ratio"}
+
+
+def study_from_result(label: str, result: Mapping[str, Any]) -> Study:
+    """One pilot's result (``AnalysisResult.to_dict`` or a report's result record) as a study
+    on the common scale of its measure kind.
+
+    - Differences (continuous measures and proportions; the same codebook measure, so the same
+      unit): the estimate and its standard error, or half the interval's width over z when the
+      method gives no standard error (score intervals).
+    - Relative effects (counts: the rate ratio minus 1): the log rate ratio, with the standard
+      error from the interval on the log scale, (log(1 + high) − log(1 + low)) / 2z. For Wald
+      intervals this is the model's own standard error; for exact intervals an approximation.
+
+    A result without an estimate or interval gives a study with a NaN standard error, which
+    ``pool_effects`` leaves out and names in ``dropped``.
+    """
+    nan = float("nan")
+    estimate, low, high = (result.get(k) for k in ("estimate", "ci_low", "ci_high"))
+    alpha = float(result.get("alpha") or 0.05)
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    if estimate is None:
+        return Study(label, nan, nan)
+    if result.get("estimate_is_relative"):
+        if low is None or high is None or min(estimate, low, high) <= -1:
+            return Study(label, nan, nan)
+        return Study(label, math.log1p(estimate), (math.log1p(high) - math.log1p(low)) / (2 * z))
+    se = result.get("se")
+    if se is None:
+        if low is None or high is None:
+            return Study(label, float(estimate), nan)
+        se = (high - low) / (2 * z)
+    return Study(label, float(estimate), float(se))

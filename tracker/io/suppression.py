@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,9 @@ __all__ = [
     "DEFAULT_SUPPRESS_BELOW",
     "RESULT_LEVEL_FIELDS",
     "Suppressed",
+    "lost_periods",
     "mark_for",
+    "protect_result",
     "suppress_measurements",
     "suppress_results",
 ]
@@ -173,3 +176,52 @@ def suppress_results(
             masks[name] = mask
     order = tuple(c for c in candidates if c in masks)
     return Suppressed(out, masks, _labels(masks, n, order))
+
+
+def lost_periods(suppressed: Suppressed) -> dict[str, set[str]]:
+    """Per measure code, the periods (ISO dates) in which the protection left a cell out: the
+    points a chart of another organisation's shared pilot must not show."""
+    frame = suppressed.frame
+    hit = np.zeros(len(frame), dtype=bool)
+    for mask in suppressed.masks.values():
+        hit |= mask
+    out: dict[str, set[str]] = {}
+    if not hit.any():
+        return out
+    rows = frame.loc[hit, ["measure", "period"]]
+    for measure, period in rows.itertuples(index=False):
+        out.setdefault(str(measure), set()).add(pd.Timestamp(period).date().isoformat())
+    return out
+
+
+def protect_result(result: Mapping[str, Any], measure_lost: bool) -> dict[str, Any]:
+    """Rule 3 for one result (``AnalysisResult.to_dict`` or a report's result record), as
+    ``suppress_results`` does for a row of the results table: when its measure lost a cell and
+    a level rests on one data point, the levels and effects and the numeric details go, and
+    ``suppressed`` names them. Anything else comes back unchanged (as a copy)."""
+    out = dict(result)
+    one_point = (out.get("n_before") or 0) <= 1 or (out.get("n_after") or 0) <= 1
+    if not (measure_lost and one_point):
+        return out
+    removed = [name for name in RESULT_LEVEL_FIELDS if out.get(name) is not None]
+    for name in removed:
+        out[name] = None
+    details = out.get("details")
+    if isinstance(details, Mapping):
+        out["details"] = _strip_numbers(details, "details", removed)
+    out["suppressed"] = removed
+    return out
+
+
+def _strip_numbers(value: Mapping[str, Any], prefix: str, removed: list[str]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, item in value.items():
+        name = f"{prefix}.{key}"
+        if isinstance(item, Mapping):
+            kept[key] = _strip_numbers(item, name, removed)
+        elif isinstance(item, float) and not _kept(name):
+            kept[key] = None
+            removed.append(name)
+        else:
+            kept[key] = item
+    return kept

@@ -18,6 +18,8 @@ edit_pilot     own       no       no       yes
 enter_data     own       no       no       yes
 publish_report own       no       no       yes
 comment        own       yes      no       yes
+share_pilot    own       no       no       yes
+propose_lesson own       no       no       yes
 export         no        no       yes      yes
 run_analysis   no        no       yes      yes
 add_measure    yes       no       no       yes
@@ -25,7 +27,9 @@ manage_codebook no       no       no       yes
 manage_users   no        no       no       yes
 ============== ========= ======== ======== =====
 
-Nobody, whatever the role, reaches a pilot or a user of another organisation.
+Nobody, whatever the role, reaches a pilot or a user of another organisation, except what that
+organisation shared: a shared pilot's facts, published reports and results, read-only
+(``tracker.services.sharing``).
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ class Action(StrEnum):
     enter_data = "enter_data"
     publish_report = "publish_report"
     comment = "comment"
+    share_pilot = "share_pilot"  # share a pilot and its published reports with other gemeenten
+    propose_lesson = "propose_lesson"  # a lesson drawn from the pilot's report, and its evidence
     export = "export"
     run_analysis = "run_analysis"
     add_measure = "add_measure"
@@ -57,7 +63,14 @@ class Action(StrEnum):
 
 # Actions on one pilot that an officer may take only on a pilot of their own (owner or member).
 OWN_PILOT_ACTIONS = frozenset(
-    {Action.edit_pilot, Action.enter_data, Action.publish_report, Action.comment}
+    {
+        Action.edit_pilot,
+        Action.enter_data,
+        Action.publish_report,
+        Action.comment,
+        Action.share_pilot,
+        Action.propose_lesson,
+    }
 )
 
 ALLOWED: dict[Role, frozenset[Action]] = {
@@ -69,6 +82,8 @@ ALLOWED: dict[Role, frozenset[Action]] = {
             Action.enter_data,
             Action.publish_report,
             Action.comment,
+            Action.share_pilot,
+            Action.propose_lesson,
             Action.add_measure,
         }
     ),
@@ -109,6 +124,14 @@ i18n.register(
             "en": "edit and publish the lessons report",
         },
         "access.action.comment": {"nl": "een opmerking plaatsen", "en": "comment"},
+        "access.action.share_pilot": {
+            "nl": "de pilot delen met andere gemeenten",
+            "en": "share the pilot with other municipalities",
+        },
+        "access.action.propose_lesson": {
+            "nl": "een les voorstellen of onderbouwen",
+            "en": "propose a lesson or add evidence",
+        },
         "access.action.export": {"nl": "gegevens exporteren", "en": "export data"},
         "access.action.run_analysis": {"nl": "analyses opnieuw uitvoeren", "en": "run analyses"},
         "access.action.add_measure": {

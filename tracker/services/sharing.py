@@ -1,0 +1,188 @@
+"""Sharing between municipalities: what another organisation may read of a shared pilot.
+
+An organisation marks a pilot as shared (``share_pilot``; the pilot's team or an admin, and only
+once a report is published). From then on people of *other* organisations see, read-only and in
+the library only:
+
+- the pilot's facts (title, aim, municipality, domains, intervention type, phase dates);
+- its published reports, as published, except the journal (the observations) — the report's
+  own words stay, the journal excerpts do not;
+- the results in those reports (the pooled view reads them), after small-number protection:
+  a result whose level rests on one data point of a measure that lost a cell loses its levels
+  and effects, and chart points of periods that lost a cell are left out
+  (``tracker.io.suppression``, threshold ``TRACKER_EXPORT_SUPPRESS_BELOW``).
+
+Never: drafts, unpublished analyses, the measurements themselves, the journal, the team. The
+pilot's own organisation keeps reading everything as before (``tracker.services.access``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from tracker import i18n
+from tracker.errors import NotFoundError, ValidationError
+from tracker.io.suppression import lost_periods, protect_result, suppress_measurements
+from tracker.models import Measure, Pilot, Report, utcnow
+from tracker.reports.model import Line, Outcome, ReportModel
+from tracker.services import audit
+from tracker.services.access import AccessDenied, Action, Actor, visible_organisation
+from tracker.services.common import snapshot
+from tracker.services.pilots import checked_pilot, get_pilot
+from tracker.services.versioning import guarded_update
+
+__all__ = [
+    "is_own",
+    "readable_pilot",
+    "share_pilot",
+    "shared_report",
+    "visible_pilots",
+]
+
+i18n.register(
+    {
+        "error.share_unpublished": {
+            "nl": "Publiceer eerst een lessenrapport: andere gemeenten zien alleen wat "
+            "gepubliceerd is.",
+            "en": "Publish a lessons report first: other municipalities see only what is "
+            "published.",
+        },
+    }
+)
+
+
+def visible_pilots(actor: Actor) -> Any:
+    """SQL condition on ``pilot``: the pilots whose library entries the actor may read (own
+    organisation, or shared by another). A system actor reads everything."""
+    organisation = visible_organisation(actor)
+    if organisation is None:
+        return col(Pilot.id).is_not(None)
+    return or_(col(Pilot.organisation_id) == organisation, col(Pilot.shared_at).is_not(None))
+
+
+def is_own(actor: Actor, pilot: Pilot) -> bool:
+    """Whether the pilot belongs to the actor's organisation (a system actor owns all)."""
+    return actor.is_system or pilot.organisation_id == actor.organisation_id
+
+
+def readable_pilot(session: Session, pilot_id: int, actor: Actor) -> Pilot:
+    """A pilot the actor may read in the library: own organisation, or shared by another.
+    Anything else is refused as if it belonged to another organisation (AccessDenied)."""
+    pilot = get_pilot(session, pilot_id)
+    if is_own(actor, pilot) or pilot.shared_at is not None:
+        return pilot
+    assert actor.role is not None
+    raise AccessDenied("organisation", actor.role, Action.view)
+
+
+def share_pilot(
+    session: Session, pilot_id: int, *, shared: bool, expected_version: int, actor: Actor
+) -> Pilot:
+    """Share the pilot with other organisations (``shared=True``) or stop sharing it.
+
+    Sharing needs a published report (what others read is what was published). Audited; a
+    stale ``expected_version`` raises ConflictError like any other save of the pilot.
+    """
+    pilot = checked_pilot(session, pilot_id, actor, Action.share_pilot)
+    if shared:
+        published = session.exec(select(Report.id).where(Report.pilot_id == pilot_id)).first()
+        if published is None:
+            raise ValidationError.single("shared", "share_unpublished", pilot.slug)
+    before = snapshot(pilot)
+    values: dict[str, Any] = (
+        {"shared_at": utcnow().replace(microsecond=0), "shared_by": actor.name}
+        if shared
+        else {"shared_at": None, "shared_by": ""}
+    )
+    guarded_update(
+        session,
+        Pilot,
+        pilot,
+        entity="pilot",
+        expected_version=expected_version,
+        values=values | {"updated_at": utcnow()},
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="share" if shared else "unshare",
+        entity="pilot",
+        entity_id=pilot.id,
+        pilot_id=pilot.id,
+        before=before,
+        after=snapshot(pilot),
+    )
+    return pilot
+
+
+def _protection(session: Session, pilot: Pilot) -> dict[str, set[str]]:
+    """Per measure code of the pilot, the periods that lost a cell under the export's rule."""
+    # Imported here: exports imports this module's neighbours, and the settings are read once.
+    from tracker.services.exports import default_threshold, measurements_frame
+
+    frame = measurements_frame(session, [pilot.id])  # type: ignore[list-item]
+    if frame.empty:
+        return {}
+    kinds = {
+        code: str(kind)
+        for code, kind in session.exec(select(Measure.code, Measure.kind)).all()  # type: ignore[call-overload]
+    }
+    return lost_periods(suppress_measurements(frame, kinds, default_threshold()))
+
+
+def _protected_outcome(outcome: Outcome, lost: set[str] | None) -> Outcome:
+    if not lost:
+        return outcome
+    lines = tuple(
+        Line(line.key, tuple(p for p in line.points if p[0][:10] not in lost))
+        for line in outcome.lines
+    )
+    return dataclasses.replace(
+        outcome, result=protect_result(outcome.result, measure_lost=True), lines=lines
+    )
+
+
+def shared_report(
+    session: Session, pilot_id: int, *, actor: Actor, number: int | None = None
+) -> ReportModel:
+    """A published report (default the latest) as the actor may read it.
+
+    Own organisation: the report as published (``reports.published_report``). Another
+    organisation's shared pilot: without the journal, and with small-number protection on its
+    results and chart points. Not shared, or nothing published: AccessDenied / NotFoundError.
+    """
+    from tracker.services.reports import published_report
+
+    pilot = readable_pilot(session, pilot_id, actor)
+    model = published_report(session, pilot_id, number)
+    if is_own(actor, pilot):
+        return model
+    lost = _protection(session, pilot)
+    return dataclasses.replace(
+        model,
+        observations=(),
+        outcomes=tuple(_protected_outcome(o, lost.get(o.measure_code)) for o in model.outcomes),
+        exploratory=tuple(
+            _protected_outcome(o, lost.get(o.measure_code)) for o in model.exploratory
+        ),
+    )
+
+
+def latest_published_outcomes(
+    session: Session, pilots: list[Pilot], *, actor: Actor
+) -> dict[int, dict[str, Outcome]]:
+    """Per pilot id, its latest published report's outcomes by hypothesis code, as the actor
+    may read them (``shared_report``). Pilots without a publication are left out."""
+    out: dict[int, dict[str, Outcome]] = {}
+    for pilot in pilots:
+        assert pilot.id is not None
+        try:
+            model = shared_report(session, pilot.id, actor=actor)
+        except NotFoundError:
+            continue
+        out[pilot.id] = {o.code: o for o in model.outcomes}
+    return out
