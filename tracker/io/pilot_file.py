@@ -34,6 +34,7 @@ from typing import Any
 from tracker.errors import FieldError, ValidationError, field_error
 from tracker.i18n import MESSAGES as i18n_messages
 from tracker.i18n import register
+from tracker.vocabulary import INTERVENTION_TYPES
 
 FORMAT_VERSION = 1
 
@@ -182,6 +183,7 @@ class PilotFile:
     domains: tuple[str, ...] = ()
     partners: tuple[str, ...] = ()
     strategy: str = ""
+    intervention_type: str = ""  # tracker.vocabulary.INTERVENTION_TYPES; "" = not stated
     status: str = "concept"
     owner_email: str | None = None
     data: str | None = None
@@ -275,6 +277,7 @@ def dumps(pilot: PilotFile, *, comment: str | None = None) -> str:
             ("domains", list(pilot.domains)),
             ("partners", list(pilot.partners)),
             ("strategy", pilot.strategy),
+            ("intervention_type", pilot.intervention_type or None),
             ("status", pilot.status),
             ("baseline_start", pilot.baseline_start),
             ("intervention_start", pilot.intervention_start),
@@ -533,6 +536,7 @@ def _read_pilot(root: _Reader) -> PilotFile:
     domains = root.texts("domains")
     partners = root.texts("partners")
     strategy = root.text("strategy", required=False)
+    intervention_type = root.choice("intervention_type", ("", *INTERVENTION_TYPES), default="")
     status = root.choice("status", PILOT_STATUSES, default="concept")
     baseline_start = root.date("baseline_start")
     intervention_start = root.date("intervention_start")
@@ -604,6 +608,7 @@ def _read_pilot(root: _Reader) -> PilotFile:
         domains=domains,
         partners=partners,
         strategy=strategy,
+        intervention_type=intervention_type,
         status=status,
         baseline_start=baseline_start,  # type: ignore[arg-type]
         intervention_start=intervention_start,  # type: ignore[arg-type]
