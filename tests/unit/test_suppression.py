@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 
 from tracker.io.suppression import (
     RESULT_LEVEL_FIELDS,
+    lost_periods,
     mark_for,
+    protect_result,
     suppress_measurements,
     suppress_results,
 )
@@ -610,3 +612,66 @@ def test_the_counts_of_data_points_in_the_details_stay():
     for name, value in counts.items():
         assert name not in done.masks, name
         assert done.frame.loc[0, name] == value, name
+
+
+# ------------------------------------------------- shared pilots read by other organisations
+def test_lost_periods_name_each_pilot_measure_and_period_that_lost_a_cell():
+    frame = tidy(
+        row(COUNT, period="2021-01-01", count=3, exposure=900),
+        row(COUNT, period="2021-02-01", count=30, exposure=900),
+        row(COUNT, period="2021-03-01", area="WK036301", count=2, exposure=400),
+        row(COUNT, period="2021-03-01", count=40, exposure=900),
+        row(PROPORTION, period="2021-01-01", numerator=18, denominator=20),
+        row(CONTINUOUS, period="2021-01-01", value=1.0),
+        row(COUNT, period="2021-02-01", count=1, exposure=900, pilot="ander"),
+    )
+    lost = lost_periods(suppress_measurements(frame, KINDS, 5))
+    assert lost == {
+        ("netwerk-noord", COUNT): {"2021-01-01", "2021-03-01"},
+        ("netwerk-noord", PROPORTION): {"2021-01-01"},
+        ("ander", COUNT): {"2021-02-01"},
+    }
+
+
+def test_lost_periods_of_a_frame_without_small_numbers_is_empty():
+    frame = tidy(row(COUNT, count=30, exposure=900), row(CONTINUOUS, value=1.0))
+    assert lost_periods(suppress_measurements(frame, KINDS, 5)) == {}
+
+
+def _record(n_before: int, n_after: int) -> dict:
+    return {
+        "verdict": "supported",
+        "n_before": n_before,
+        "n_after": n_after,
+        "p_value": 0.01,
+        "alpha": 0.05,
+        "baseline": 12.0,
+        "after_level": 8.0,
+        "estimate": -4.0,
+        "se": 1.0,
+        "ci_low": -6.0,
+        "ci_high": -2.0,
+        "relative_estimate": -0.33,
+        "prob_meaningful": 0.9,
+        "details": {"cell_means": {"pilot_before": 12.0}, "n_areas": 2.0, "p_value": 0.01},
+    }
+
+
+def test_a_shared_result_on_one_data_point_of_a_measure_that_lost_a_cell_loses_its_levels():
+    done = protect_result(_record(1, 12), measure_lost=True)
+    for name in RESULT_LEVEL_FIELDS:
+        assert done[name] is None, name
+    assert done["details"]["cell_means"]["pilot_before"] is None
+    # Counts of data points, p-values and the verdict stay, as in the results export.
+    assert done["details"]["n_areas"] == 2.0
+    assert done["details"]["p_value"] == 0.01
+    assert (done["verdict"], done["p_value"], done["n_before"]) == ("supported", 0.01, 1)
+    assert set(done["suppressed"]) == {*RESULT_LEVEL_FIELDS, "details.cell_means.pilot_before"}
+
+
+@pytest.mark.parametrize(("n_before", "n_after", "lost"), [(1, 12, False), (2, 12, True)])
+def test_other_shared_results_come_back_unchanged(n_before, n_after, lost):
+    record = _record(n_before, n_after)
+    done = protect_result(record, measure_lost=lost)
+    assert done == record
+    assert done is not record

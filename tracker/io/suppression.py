@@ -178,19 +178,22 @@ def suppress_results(
     return Suppressed(out, masks, _labels(masks, n, order))
 
 
-def lost_periods(suppressed: Suppressed) -> dict[str, set[str]]:
-    """Per measure code, the periods (ISO dates) in which the protection left a cell out: the
-    points a chart of another organisation's shared pilot must not show."""
+def lost_periods(suppressed: Suppressed) -> dict[tuple[str, str], set[str]]:
+    """Per (pilot, measure code), the periods (ISO dates) in which the protection left a cell
+    out: the points a chart of another organisation's shared pilot must not show. The pilot is
+    '' when the frame has no ``pilot`` column."""
     frame = suppressed.frame
     hit = np.zeros(len(frame), dtype=bool)
     for mask in suppressed.masks.values():
         hit |= mask
-    out: dict[str, set[str]] = {}
+    out: dict[tuple[str, str], set[str]] = {}
     if not hit.any():
         return out
-    rows = frame.loc[hit, ["measure", "period"]]
-    for measure, period in rows.itertuples(index=False):
-        out.setdefault(str(measure), set()).add(pd.Timestamp(period).date().isoformat())
+    pilots = frame["pilot"].astype(str) if "pilot" in frame else pd.Series("", index=frame.index)
+    periods = pd.to_datetime(frame.loc[hit, "period"]).dt.strftime("%Y-%m-%d")
+    rows = zip(pilots[hit], frame.loc[hit, "measure"].astype(str), periods, strict=True)
+    for pilot, measure, period in rows:
+        out.setdefault((pilot, measure), set()).add(period)
     return out
 
 

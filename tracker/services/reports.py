@@ -492,8 +492,14 @@ def published_report(session: Session, pilot_id: int, number: int | None = None)
     row = session.exec(query).first()
     if row is None:
         raise NotFoundError("report", number if number is not None else "latest")
+    return report_model(row)
+
+
+def report_model(row: Report) -> ReportModel:
+    """A stored publication as its model, with its stamp; ReportIntegrityError when the
+    content does not match its SHA-256."""
     if sha256_hex(row.content) != row.content_hash:
-        raise ReportIntegrityError(str(pilot_id), row.number)
+        raise ReportIntegrityError(str(row.pilot_id), row.number)
     return ReportModel.from_content_json(
         row.content,
         Publication(
