@@ -1230,14 +1230,17 @@ def pilot_timeline(
 # --- pooled evidence ------------------------------------------------------------------------
 
 
-def pooled_forest_plot(result: Any, *, lang: str = "nl", title: str = "") -> go.Figure:
+def pooled_forest_plot(
+    result: Any, *, lang: str = "nl", title: str = "", axis_title: str = ""
+) -> go.Figure:
     """The pilots behind a pooled effect (``tracker.analysis.pooling.PooledResult``) and the
     pooled effect itself.
 
     Each pilot is a square (its area grows with its weight) with its 95% interval; below them
     the pooled effect is a diamond spanning its interval, and a dashed bar shows the prediction
     interval for the next pilot. Too few pilots: the pilots that there are, and a note that says
-    how many more the pooled view needs.
+    how many more the pooled view needs. ``axis_title`` names the scale (e.g. the measure's
+    unit); without it the axis says "effect".
     """
     lang = _lang(lang)
     fig = go.Figure()
@@ -1332,7 +1335,7 @@ def pooled_forest_plot(result: Any, *, lang: str = "nl", title: str = "") -> go.
     fig.update_layout(
         hovermode="closest",
         height=max(260, 140 + 40 * (n + 2)),
-        xaxis={"title": {"text": _t("effect_axis", lang)}, "zeroline": False},
+        xaxis={"title": {"text": axis_title or _t("effect_axis", lang)}, "zeroline": False},
         yaxis={
             "tickmode": "array",
             "tickvals": tickvals,

@@ -68,3 +68,14 @@ def test_the_english_figure_has_no_dutch_text(studies):
     for key in keys:
         dutch = TEXT[key]["nl"].split("{")[0].strip()
         assert dutch not in shown, key
+
+
+def test_the_axis_names_the_scale_when_told():
+    from tracker.analysis.pooling import Study, pool_effects
+    from tracker.charts import pooled_forest_plot
+
+    result = pool_effects([Study("a", 1.0, 0.5), Study("b", 2.0, 0.5), Study("c", 1.5, 0.4)])
+    named = pooled_forest_plot(result, lang="nl", axis_title="Verschil in uren per cliënt")
+    assert named.layout.xaxis.title.text == "Verschil in uren per cliënt"
+    plain = pooled_forest_plot(result, lang="nl")
+    assert plain.layout.xaxis.title.text not in ("", "Verschil in uren per cliënt")
