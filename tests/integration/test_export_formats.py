@@ -68,6 +68,7 @@ ABOUT = ExportAbout(
 FORMULA_TEXTS = ("=1+1", "+31 6", "-- geschat", "@SUM(A1)", "'al geciteerd")
 QUOTED_SOURCE = 'wijkteam "Noord", 2021'
 REGISTERED = dt.datetime(2020, 6, 1, 10, 0, tzinfo=dt.UTC)
+PILOT_CREATED = dt.datetime(2019, 11, 4, 8, 15, 30, tzinfo=dt.UTC)
 
 # Pilot netwerk-noord: (measure, period, area, group, values, source), saved in this order.
 NOORD_MEASUREMENTS = [
@@ -170,7 +171,12 @@ def build_world(engine: Engine) -> World:
                 },
                 actor=SETUP,
             )
-        noord = pilots.create_pilot(s, pilot_data(NOORD), organisation_id=org_a.id, actor=SETUP)
+        noord = pilots.create_pilot(
+            s,
+            pilot_data(NOORD, intervention_type="netwerkbijeenkomst"),
+            organisation_id=org_a.id,
+            actor=SETUP,
+        )
         zuid = pilots.create_pilot(
             s,
             pilot_data(
@@ -326,6 +332,12 @@ def build_world(engine: Engine) -> World:
         for n, item in enumerate(s.exec(select(Intervention).order_by(Intervention.id))):
             item.created_at = dt.datetime(2021, 3, 1, 10, 0, n, 250000 * n, tzinfo=dt.UTC)
             s.add(item)
+        for pilot in (noord, zuid, utrecht):
+            pilot.created_at = PILOT_CREATED
+            s.add(pilot)
+        # Shared as share_pilot would (it needs a published report, which these exports do not
+        # hold; test_export_round_trip.py shares through the service): only the column is tested.
+        noord.shared_at, noord.shared_by = PILOT_CREATED, "setup@proeftuin.example"
         org_ids = (org_a.id, org_b.id)
     assert None not in org_ids
     return World(engine=engine, org_a=org_ids[0], org_b=org_ids[1], ids=ids)  # type: ignore[arg-type]
@@ -492,6 +504,41 @@ INTERVENTIONS_CSV_NL = (
     '"netwerk-noord";2021-03-01;"training";"Tweede ronde";;"delivered";;'
     '"setup@proeftuin.example";"2021-03-01T10:00:01.250000Z"\r\n'
 )
+
+
+PILOTS_HEADER = (
+    "pilot", "title", "aim", "status", "organisation", "organisation_code", "municipality",
+    "municipality_code", "domains", "partners", "strategy", "intervention_type", "shared",
+    "baseline_start", "intervention_start", "evaluation_end", "owner", "created_at",
+)  # fmt: skip
+# Organisation A's two pilots (by slug): netwerk-noord has an intervention type and is shared,
+# buurtkracht-zuid has neither (an empty cell, and false). No owner: an empty cell.
+PILOTS_CSV = (
+    ",".join(f'"{c}"' for c in PILOTS_HEADER) + "\r\n"
+    '"buurtkracht-zuid","Buurtkracht Zuid","Familie en buren betrekken bij ondersteuning",'
+    '"evaluating","Amsterdam","GM0363","Amstelveen","GM0362","schulden","welzijnsorganisatie",'
+    '"netwerkversterking",,false,2018-01-01,2019-01-01,2019-12-31,,"2019-11-04T08:15:30Z"\r\n'
+    '"netwerk-noord","Netwerkbijeenkomsten Noord","Familie en buren betrekken bij ondersteuning",'
+    '"running","Amsterdam","GM0363","Amsterdam","GM0363","wmo; jeugd","welzijnsorganisatie",'
+    '"netwerkversterking","netwerkbijeenkomst",true,2020-01-01,2021-01-01,2022-12-31,,'
+    '"2019-11-04T08:15:30Z"\r\n'
+)
+PILOTS_CSV_NL = (
+    "\ufeff" + ";".join(f'"{c}"' for c in PILOTS_HEADER) + "\r\n"
+    '"buurtkracht-zuid";"Buurtkracht Zuid";"Familie en buren betrekken bij ondersteuning";'
+    '"evaluating";"Amsterdam";"GM0363";"Amstelveen";"GM0362";"schulden";"welzijnsorganisatie";'
+    '"netwerkversterking";;"ONWAAR";2018-01-01;2019-01-01;2019-12-31;;"2019-11-04T08:15:30Z"\r\n'
+    '"netwerk-noord";"Netwerkbijeenkomsten Noord";"Familie en buren betrekken bij ondersteuning";'
+    '"running";"Amsterdam";"GM0363";"Amsterdam";"GM0363";"wmo; jeugd";"welzijnsorganisatie";'
+    '"netwerkversterking";"netwerkbijeenkomst";"WAAR";2020-01-01;2021-01-01;2022-12-31;;'
+    '"2019-11-04T08:15:30Z"\r\n'
+)
+
+
+def test_the_pilots_csv_and_csv_nl_are_exact(world):
+    table = world.table("pilots")
+    assert csv_bytes(table).decode() == PILOTS_CSV
+    assert csv_bytes(table, "csv-nl").decode("utf-8") == PILOTS_CSV_NL
 
 
 def test_the_measurements_csv_is_exact(world):

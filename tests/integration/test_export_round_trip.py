@@ -13,8 +13,10 @@ test runs the ``tracker`` command on both, with TRACKER_DATABASE_URL set per com
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
+import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,7 +46,10 @@ from tracker.services.demo import demo_files, load_demo
 from tracker.services.exports import ExportRequest, ExportScope, build_export, export_about
 from tracker.services.measurement_entry import save_measurement
 from tracker.services.pilot_files import import_package
-from tracker.services.pilots import find_pilot_by_slug
+from tracker.services.pilots import find_pilot_by_slug, update_pilot
+from tracker.services.reports import publish_report
+from tracker.services.sharing import share_pilot
+from tracker.vocabulary import INTERVENTION_TYPES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO = {pf.read(path).slug: path for path in demo_files(PROJECT_ROOT)}
@@ -65,12 +70,14 @@ INTERVENTION_TITLE = "=Training 'gespreksleiders' (extra)"
 REGISTERED_TIME = dt.time(9, 30, 1, 123456, tzinfo=dt.UTC)
 
 
-def test_the_five_demo_pilots_are_found():
+def test_the_seven_demo_pilots_are_found():
     assert SLUGS == [
         "dorpsondersteuning-aa-en-hunze",
         "generalist-wijkteam-apeldoorn",
         "informele-mentoren-rotterdam",
+        "netwerkbijeenkomsten-amsterdam-noord",
         "netwerkbijeenkomsten-utrecht",
+        "netwerkbijeenkomsten-utrecht-zuidwest",
         "pedagogisch-collectief-amsterdam",
     ]
 
@@ -282,6 +289,7 @@ def snapshot(session: Session, slug: str) -> dict[str, Any]:
             list(pilot.areas or []),
             list(pilot.partners or []),
             pilot.strategy,
+            pilot.intervention_type,
             pilot.baseline_start,
             pilot.intervention_start,
             pilot.evaluation_end,
@@ -456,6 +464,101 @@ def test_a_package_of_two_pilots_imports_both(engine, target, tmp_path):
             source = snapshot(session, slug)
         with session_scope(target, read_only=True) as session:
             assert snapshot(session, slug) == source, slug
+
+
+def set_intervention_type(engine: Engine, pilot_id: int) -> str:
+    """Give the pilot an intervention type other than the one it has (whatever the demo file
+    says): the value that comes back can only have come through the package."""
+    with session_scope(engine) as session:
+        pilot = session.get(Pilot, pilot_id)
+        assert pilot is not None
+        chosen = next(code for code in INTERVENTION_TYPES if code != pilot.intervention_type)
+        update_pilot(
+            session,
+            pilot_id,
+            {"intervention_type": chosen},
+            expected_version=pilot.version,
+            actor=ACTOR,
+        )
+    return chosen
+
+
+def test_the_intervention_type_comes_back_and_sharing_stays_behind(engine, target, tmp_path):
+    """The type is a fact of the pilot and travels with it; sharing is a decision of the
+    organisation that holds the pilot, so the copy starts unshared (the column says what the
+    source decided)."""
+    slug = "informele-mentoren-rotterdam"
+    pilot_id = load(engine, tmp_path, slug)[slug]
+    chosen = set_intervention_type(engine, pilot_id)
+    with session_scope(engine) as session:
+        publish_report(session, pilot_id, actor=ACTOR)
+        pilot = session.get(Pilot, pilot_id)
+        assert pilot is not None
+        share_pilot(session, pilot_id, shared=True, expected_version=pilot.version, actor=ACTOR)
+    package, tables = export_package(engine, tmp_path / "export.zip", slug)
+    pilots_table = {t.name: t for t in tables}["pilots"].frame
+    assert pilots_table[["intervention_type", "shared"]].values.tolist() == [[chosen, True]]
+    text = zip_entries(package.read_bytes())["pilots.csv"].decode("utf-8")
+    assert f'"{chosen}",true,' in text
+
+    with session_scope(target) as session:
+        import_package(session, package, actor=ACTOR)
+    with session_scope(target, read_only=True) as session:
+        copy = find_pilot_by_slug(session, slug)
+        assert copy is not None
+        assert (copy.intervention_type, copy.shared_at, copy.shared_by) == (chosen, None, "")
+
+
+def without_column(entries: dict[str, bytes], resource: str, column: str) -> dict[str, bytes]:
+    """The package as an export from before ``column`` existed: gone from the CSV and from the
+    resource's Table Schema."""
+    rows = list(csv.reader(io.StringIO(entries[f"{resource}.csv"].decode("utf-8"), newline="")))
+    drop = rows[0].index(column)
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n").writerows(
+        [cell for i, cell in enumerate(row) if i != drop] for row in rows
+    )
+    descriptor = json.loads(entries["datapackage.json"])
+    [schema] = [r["schema"] for r in descriptor["resources"] if r["name"] == resource]
+    schema["fields"] = [f for f in schema["fields"] if f["name"] != column]
+    return entries | {
+        f"{resource}.csv": buffer.getvalue().encode("utf-8"),
+        "datapackage.json": json.dumps(descriptor).encode("utf-8"),
+    }
+
+
+def test_a_package_from_before_the_intervention_type_imports_without_one(engine, target, tmp_path):
+    slug = "netwerkbijeenkomsten-utrecht"
+    pilot_id = load(engine, tmp_path, slug)[slug]
+    set_intervention_type(engine, pilot_id)
+    package, _ = export_package(engine, tmp_path / "export.zip", slug)
+    older = without_column(zip_entries(package.read_bytes()), "pilots", "intervention_type")
+    assert b"intervention_type" not in older["pilots.csv"]
+    with session_scope(target) as session:
+        [imported] = import_package(session, rezip(older), actor=ACTOR)
+    with session_scope(target, read_only=True) as session:
+        copy = find_pilot_by_slug(session, slug)
+        assert copy is not None and copy.intervention_type == ""
+        source = snapshot(session, slug)
+    assert imported.hypotheses == len(source["hypotheses"])
+
+
+def test_an_unknown_intervention_type_in_a_package_is_refused(engine, target, tmp_path):
+    slug = "netwerkbijeenkomsten-utrecht"
+    pilot_id = load(engine, tmp_path, slug)[slug]
+    chosen = set_intervention_type(engine, pilot_id)
+    package, _ = export_package(engine, tmp_path / "export.zip", slug)
+    entries = zip_entries(package.read_bytes())
+    text = entries["pilots.csv"].decode("utf-8")
+    assert text.count(f'"{chosen}"') == 1
+    entries["pilots.csv"] = text.replace(f'"{chosen}"', '"buurtbarbecue"').encode("utf-8")
+    error = refused(target, rezip(entries))
+    assert [(e.field, e.code) for e in error.errors] == [
+        (f"{slug}.intervention_type", "intervention_type")
+    ]
+    assert "buurtbarbecue" in error.errors[0].message("nl")
+    assert "netwerkbijeenkomst" in error.errors[0].message("nl")
+    assert empty(target)
 
 
 # --------------------------------------------------------------------------- the CLI

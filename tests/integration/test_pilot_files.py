@@ -23,10 +23,11 @@ from tracker.cli import app
 from tracker.db import session_scope
 from tracker.errors import ValidationError
 from tracker.io import pilot_file as pf
-from tracker.models import Hypothesis, Measure, Organisation, User
+from tracker.models import Hypothesis, Measure, Organisation, Pilot, User
 from tracker.services import audit, hypotheses, journal, organisations, pilot_files
 from tracker.services.access import system
 from tracker.services.demo import DEMO_COMMENT, demo_files
+from tracker.vocabulary import INTERVENTION_TYPES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REGISTERED_AT = dt.datetime(2020, 12, 1, 9, 30, 1, 123456, tzinfo=dt.UTC)
@@ -332,6 +333,47 @@ def test_a_failure_late_in_the_file_leaves_nothing_behind(engine, other_engine):
     assert set(row_counts(other_engine).values()) == {0}
 
 
+STRATEGY_LINE = 'strategy = "netwerkversterking"\n'
+
+
+def with_intervention_type(toml: str, value: str) -> str:
+    """The file with ``intervention_type`` where the export writes it (after the strategy)."""
+    assert STRATEGY_LINE in toml and "intervention_type" not in toml
+    return toml.replace(STRATEGY_LINE, f'{STRATEGY_LINE}intervention_type = "{value}"\n', 1)
+
+
+def test_an_intervention_type_in_the_file_is_imported_and_exported_back(engine, other_engine):
+    typed = with_intervention_type(export(engine, build_rich_pilot(engine)), "informele_mentor")
+    result = import_text(other_engine, typed)
+    with session_scope(other_engine) as session:
+        pilot = session.get(Pilot, result.pilot_id)
+        assert pilot is not None and pilot.intervention_type == "informele_mentor"
+    assert export(other_engine, result.pilot_id) == typed
+
+
+def test_without_an_intervention_type_the_key_is_left_out_and_none_is_stored(engine, other_engine):
+    toml = export(engine, build_rich_pilot(engine))
+    assert "intervention_type" not in toml  # not stated: not written
+    result = import_text(other_engine, toml)
+    with session_scope(other_engine) as session:
+        pilot = session.get(Pilot, result.pilot_id)
+        assert pilot is not None and pilot.intervention_type == ""
+
+
+def test_an_unknown_intervention_type_is_refused_naming_the_key_and_the_choices(
+    engine, other_engine
+):
+    typed = with_intervention_type(export(engine, build_rich_pilot(engine)), "buurtbarbecue")
+    with pytest.raises(ValidationError) as caught:
+        import_text(other_engine, typed)
+    [error] = caught.value.errors
+    assert (error.field, error.code, error.value) == ("intervention_type", "enum", "buurtbarbecue")
+    allowed = ", ".join(INTERVENTION_TYPES)
+    assert error.message("nl") == f"'buurtbarbecue' is geen toegestane keuze; kies uit {allowed}"
+    assert error.message("en") == f"'buurtbarbecue' is not an allowed choice; choose from {allowed}"
+    assert set(row_counts(other_engine).values()) == {0}
+
+
 def test_every_demo_file_is_the_export_of_what_it_imports(engine):
     for path in demo_files(PROJECT_ROOT):
         with session_scope(engine) as session:
@@ -402,6 +444,35 @@ def test_the_cli_exports_and_imports_a_pilot_file(cli_db, tmp_path):
     assert to_stdout.stdout.startswith(f'format_version = 1\nslug = "{slug}"\n')
     listed = runner.invoke(app, ["pilots", "list", "--format", "json"], env=cli_db)
     assert [p["slug"] for p in json.loads(listed.stdout)] == [slug]
+
+
+def test_the_cli_refuses_an_unknown_intervention_type_naming_the_key(cli_db, tmp_path):
+    document = pf.PilotFile(
+        slug="buurtcirkels",
+        title="Buurtcirkels",
+        municipality="Utrecht",
+        municipality_code="GM0344",
+        baseline_start=dt.date(2020, 1, 1),
+        intervention_start=dt.date(2020, 6, 1),
+        evaluation_end=dt.date(2020, 12, 31),
+        organisation=pf.OrganisationEntry("Utrecht", "GM0344"),
+        domains=("wmo",),
+        strategy="netwerkversterking",
+    )
+    broken = tmp_path / "buurtcirkels.toml"
+    broken.write_text(with_intervention_type(pf.dumps(document), "buurtbarbecue"), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["pilots", "import", str(broken)], env=cli_db | {"TRACKER_LANGUAGE": "en"}
+    )
+    assert result.exit_code == 1
+    message = " ".join(result.stderr.split())  # as read, whatever the console's wrapping
+    assert message == (
+        f"Error: {broken.name}: intervention_type: 'buurtbarbecue' is not an allowed choice; "
+        f"choose from {', '.join(INTERVENTION_TYPES)}"
+    )
+    listed = runner.invoke(app, ["pilots", "list", "--format", "json"], env=cli_db)
+    assert json.loads(listed.stdout) == []
 
 
 def test_the_cli_refuses_an_existing_slug_with_a_message_and_exit_code_1(cli_db):

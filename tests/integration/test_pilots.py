@@ -21,6 +21,7 @@ from tracker.errors import ConflictError, NotFoundError, ValidationError
 from tracker.models import Pilot
 from tracker.services import measures, organisations, pilots
 from tracker.services.access import system
+from tracker.vocabulary import INTERVENTION_TYPES
 
 
 @pytest.fixture
@@ -101,6 +102,18 @@ INVALID_INPUT = [
     ),
     ("update: empty domains", update(domains=[]), "domains", "domains_empty"),
     ("update: bad area code", update(areas=[{"code": "XX"}]), "areas", "area_code"),
+    (
+        "unknown intervention type",
+        create(intervention_type="buurtbarbecue"),
+        "intervention_type",
+        "intervention_type",
+    ),
+    (
+        "update: unknown intervention type",
+        update(intervention_type="Netwerkbijeenkomst"),  # the label, not the code
+        "intervention_type",
+        "intervention_type",
+    ),
     (
         "organisation: bad GM code",
         lambda s, w: organisations.get_or_create_organisation(
@@ -337,6 +350,42 @@ def test_an_update_changes_only_the_given_fields(engine, world):
         after = pilots.get_pilot(session, world["pilot"]).model_dump(warnings=False)
     changed = {k for k in after if after[k] != before[k]}
     assert changed == {"status", "version", "updated_at"}
+
+
+def test_the_intervention_type_is_kept_changed_and_cleared(engine, world):
+    with session_scope(engine) as session:
+        created = create(intervention_type="dorpsondersteuning")(session, world)
+        pilot_id = created.id
+    with session_scope(engine) as session:
+        assert pilots.get_pilot(session, pilot_id).intervention_type == "dorpsondersteuning"
+        pilots.update_pilot(
+            session,
+            pilot_id,
+            {"intervention_type": "informele_zorg"},
+            expected_version=1,
+            actor=ACTOR,
+        )
+    with session_scope(engine) as session:
+        assert pilots.get_pilot(session, pilot_id).intervention_type == "informele_zorg"
+        pilots.update_pilot(
+            session, pilot_id, {"intervention_type": ""}, expected_version=2, actor=ACTOR
+        )
+    with session_scope(engine) as session:
+        pilot = pilots.get_pilot(session, pilot_id)
+        assert (pilot.intervention_type, pilot.version) == ("", 3)
+
+
+def test_an_unknown_intervention_type_is_explained_with_the_known_ones(engine, world):
+    with pytest.raises(ValidationError) as caught, session_scope(engine) as session:
+        create(intervention_type="buurtbarbecue")(session, world)
+    [error] = caught.value.errors
+    known = ", ".join(INTERVENTION_TYPES)
+    assert (
+        error.message_nl == f"'buurtbarbecue' is geen bekende soort interventie; kies uit {known}"
+    )
+    assert (
+        error.message_en == f"'buurtbarbecue' is not a known intervention type; choose from {known}"
+    )
 
 
 def test_summaries_count_hypotheses_and_list_pilots_by_title(engine, world):

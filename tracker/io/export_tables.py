@@ -20,6 +20,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from tracker.vocabulary import INTERVENTION_TYPES
+
 __all__ = [
     "DEFAULT_TABLES",
     "SENSITIVE_TABLES",
@@ -93,6 +95,10 @@ SUPPRESSED = _c(
     "(empty: nothing left out)",
 )
 
+# The codes as written in the file (tracker.vocabulary), in the words of the status column.
+_TYPES_NL = ", ".join(INTERVENTION_TYPES[:-1]) + " of " + INTERVENTION_TYPES[-1]
+_TYPES_EN = ", ".join(INTERVENTION_TYPES[:-1]) + " or " + INTERVENTION_TYPES[-1]
+
 TABLE_TITLES: dict[str, tuple[str, str]] = {
     "pilots": ("Pilots", "Pilots"),
     "areas": ("Gebieden", "Areas"),
@@ -133,6 +139,20 @@ SCHEMAS: dict[str, tuple[ColumnSpec, ...]] = {
         _c("domains", "string", "domeinen, gescheiden door '; '", "domains, separated by '; '"),
         _c("partners", "string", "partners, gescheiden door '; '", "partners, separated by '; '"),
         _c("strategy", "string", "strategie", "strategy"),
+        _c(
+            "intervention_type",
+            "string",
+            f"soort interventie: {_TYPES_NL} (leeg: niet opgegeven); de bibliotheek legt "
+            "pilots van dezelfde soort naast elkaar",
+            f"intervention type: {_TYPES_EN} (empty: not stated); the library pools pilots of "
+            "the same type",
+        ),
+        _c(
+            "shared",
+            "boolean",
+            "gedeeld met andere organisaties (in hun bibliotheek, alleen lezen)",
+            "shared with other organisations (in their library, read-only)",
+        ),
         _c("baseline_start", "date", "start van de nulmeting", "start of the baseline"),
         _c("intervention_start", "date", "start van de interventie", "start of the intervention"),
         _c("evaluation_end", "date", "einde van de evaluatie", "end of the evaluation"),

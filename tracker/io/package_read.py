@@ -259,6 +259,9 @@ def pilot_files(tables: dict[str, pd.DataFrame]) -> list[PackagePilot]:
             domains=_split(p["domains"]),
             partners=_split(p["partners"]),
             strategy=_text(p["strategy"]),
+            # Packages from before the column: not stated. An unknown code is refused by the
+            # same check a pilot file gets (the import's validation of the pilot).
+            intervention_type=_text(p.get("intervention_type")),
             status=p["status"],
             owner_email=_text(p["owner"]) or None,
             areas=tuple(

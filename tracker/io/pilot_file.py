@@ -420,7 +420,8 @@ class _Reader:
     def choice(self, key: str, choices: tuple[str, ...], *, default: str | None = None) -> str:
         value = self.text(key, required=default is None, default=default or choices[0])
         if value not in choices:
-            self.error(key, "enum", value, expected=", ".join(choices))
+            # An allowed "" means "leave the key out": not a word to offer in the message.
+            self.error(key, "enum", value, expected=", ".join(c for c in choices if c))
         return value
 
     def texts(self, key: str) -> tuple[str, ...]:

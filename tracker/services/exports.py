@@ -262,6 +262,8 @@ def _pilots_table(session: Session, pilots: list[Pilot]) -> ExportTable:
             "; ".join(p.domains or []),
             "; ".join(p.partners or []),
             p.strategy,
+            p.intervention_type,
+            p.shared_at is not None,
             p.baseline_start,
             p.intervention_start,
             p.evaluation_end,

@@ -26,6 +26,7 @@ from tracker.services.measures import create_measure, find_measure, list_measure
 from tracker.services.pilots import create_pilot
 from tracker.ui.codebook_view import measure_fields
 from tracker.ui.data import actor, read, write
+from tracker.ui.pilot_view import context_text, intervention_type_select
 
 STEPS = ("context", "hypotheses", "review")
 DOMAINS = (
@@ -230,6 +231,9 @@ def _context_step(state: dict[str, Any], lang: str) -> None:
             t("ui.np.partners", lang), value=", ".join(draft.get("partners", []))
         )
         strategy = st.text_input(t("ui.np.strategy", lang), value=draft.get("strategy", ""))
+        intervention_type = intervention_type_select(
+            lang, value=draft.get("intervention_type", ""), key="np-intervention-type"
+        )
         c1, c2, c3 = st.columns(3)
         fmt = "DD-MM-YYYY" if lang == "nl" else "YYYY-MM-DD"
         baseline = c1.date_input(
@@ -262,6 +266,7 @@ def _context_step(state: dict[str, Any], lang: str) -> None:
                 ],
                 "partners": [p.strip() for p in partners.split(",") if p.strip()],
                 "strategy": strategy.strip(),
+                "intervention_type": intervention_type,
                 "baseline_start": baseline,
                 "intervention_start": start,
                 "evaluation_end": end,
@@ -406,19 +411,7 @@ def _create_all(session: Session, state: dict[str, Any]) -> tuple[str, str, int]
 def _review_step(state: dict[str, Any], lang: str) -> None:
     pilot = state["pilot"]
     st.subheader(md(pilot["title"]))
-    st.markdown(
-        t(
-            "ui.pilot.context",
-            lang,
-            municipality=md(pilot["municipality"]),
-            code=pilot["municipality_code"],
-            domains=md(", ".join(pilot["domains"])),
-            strategy=md(pilot["strategy"]) or "–",
-            baseline=pilot["baseline_start"],
-            start=pilot["intervention_start"],
-            end=pilot["evaluation_end"],
-        )
-    )
+    st.markdown(context_text(pilot, lang))
     for h in state["hypotheses"]:
         with st.container(border=True):
             st.markdown(

@@ -39,10 +39,11 @@ from tracker.services.measurement_entry import (
 )
 from tracker.services.measurements import ImportReport, import_measurements
 from tracker.services.measures import list_measures
-from tracker.services.pilots import add_member, list_members
+from tracker.services.pilots import add_member, list_members, update_pilot
 from tracker.services.verdicts import rerun_analysis
 from tracker.ui.data import actor, may_on, read, write
 from tracker.ui.import_view import column_mapping, statline_section
+from tracker.vocabulary import INTERVENTION_TYPES, intervention_type_label
 
 TABS = ("setup", "measurements", "interventions", "journal", "analysis", "lessons", "history")
 
@@ -124,11 +125,32 @@ register(
         },
         "ui.pilot.context": {
             "nl": "**Gemeente:** {municipality} ({code}) · **Domeinen:** {domains} · "
-            "**Strategie:** {strategy}  \n**Nulmeting vanaf** {baseline} · **interventie vanaf** "
-            "{start} · **evaluatie tot** {end}",
+            "**Strategie:** {strategy} · **Soort interventie:** {intervention_type}  \n"
+            "**Nulmeting vanaf** {baseline} · **interventie vanaf** {start} · "
+            "**evaluatie tot** {end}",
             "en": "**Municipality:** {municipality} ({code}) · **Domains:** {domains} · "
-            "**Strategy:** {strategy}  \n**Baseline from** {baseline} · **intervention from** "
-            "{start} · **evaluation until** {end}",
+            "**Strategy:** {strategy} · **Intervention type:** {intervention_type}  \n"
+            "**Baseline from** {baseline} · **intervention from** {start} · "
+            "**evaluation until** {end}",
+        },
+        "ui.pilot.intervention_type": {"nl": "Soort interventie", "en": "Intervention type"},
+        "ui.pilot.intervention_type_none": {"nl": "niet opgegeven", "en": "not stated"},
+        "ui.pilot.intervention_type_help": {
+            "nl": "Kies wat het beste past. Met de soort kan de bibliotheek deze pilot naast "
+            "andere pilots van dezelfde soort leggen (ook van andere gemeenten) en hun "
+            "resultaten samen bekijken.",
+            "en": "Choose what fits best. With the type the library can put this pilot beside "
+            "other pilots of the same type (also of other municipalities) and pool their "
+            "results.",
+        },
+        "ui.pilot.intervention_type_edit": {
+            "nl": "Soort interventie wijzigen",
+            "en": "Change the intervention type",
+        },
+        "ui.pilot.save": {"nl": "Opslaan", "en": "Save"},
+        "ui.pilot.shared_since": {
+            "nl": "Gedeeld met andere gemeenten sinds {date}.",
+            "en": "Shared with other municipalities since {date}.",
         },
         "ui.pilot.areas": {"nl": "Gebieden", "en": "Areas"},
         "ui.pilot.partners": {"nl": "Partners", "en": "Partners"},
@@ -324,20 +346,68 @@ def _delta_text(values: dict[str, Any], lang: str) -> str:
 
 
 # --------------------------------------------------------------------------------- set-up tab
-def setup_tab(pilot: Pilot, lang: str) -> None:
-    st.markdown(
-        t(
-            "ui.pilot.context",
-            lang,
-            municipality=md(pilot.municipality),
-            code=pilot.municipality_code,
-            domains=md(", ".join(pilot.domains)) or "–",
-            strategy=md(pilot.strategy) or "–",
-            baseline=date_text(pilot.baseline_start, lang),
-            start=date_text(pilot.intervention_start, lang),
-            end=date_text(pilot.evaluation_end, lang),
-        )
+INTERVENTION_TYPE_OPTIONS = ("", *INTERVENTION_TYPES)
+
+
+def intervention_type_text(code: str, lang: str) -> str:
+    """The words for a pilot's intervention type; "" is said as "not stated"."""
+    if not code:
+        return t("ui.pilot.intervention_type_none", lang)
+    return intervention_type_label(code, lang)
+
+
+def intervention_type_select(lang: str, *, value: str, key: str) -> str:
+    """The "Soort interventie" choice (new-pilot form and set-up tab): "" first, as "not
+    stated"; a code no longer in the list would fall back to "" rather than fail the page."""
+    return st.selectbox(
+        t("ui.pilot.intervention_type", lang),
+        INTERVENTION_TYPE_OPTIONS,
+        index=INTERVENTION_TYPE_OPTIONS.index(value) if value in INTERVENTION_TYPE_OPTIONS else 0,
+        format_func=lambda code: intervention_type_text(code, lang),
+        help=t("ui.pilot.intervention_type_help", lang),
+        key=key,
     )
+
+
+def context_text(values: dict[str, Any], lang: str) -> str:
+    """The pilot's facts in one block (set-up tab, and the new-pilot review): typed texts inert."""
+    return t(
+        "ui.pilot.context",
+        lang,
+        municipality=md(values["municipality"]),
+        code=values["municipality_code"],
+        domains=md(", ".join(values["domains"] or [])) or "–",
+        strategy=md(values["strategy"]) or "–",
+        intervention_type=intervention_type_text(values.get("intervention_type", ""), lang),
+        baseline=date_text(values["baseline_start"], lang),
+        start=date_text(values["intervention_start"], lang),
+        end=date_text(values["evaluation_end"], lang),
+    )
+
+
+def _facts(pilot: Pilot) -> dict[str, Any]:
+    return {
+        name: getattr(pilot, name)
+        for name in (
+            "municipality",
+            "municipality_code",
+            "domains",
+            "strategy",
+            "intervention_type",
+            "baseline_start",
+            "intervention_start",
+            "evaluation_end",
+        )
+    }
+
+
+def setup_tab(pilot: Pilot, lang: str) -> None:
+    st.markdown(context_text(_facts(pilot), lang))
+    if pilot.shared_at is not None:
+        st.caption(t("ui.pilot.shared_since", lang, date=date_text(pilot.shared_at, lang)))
+    editable = may_on(pilot, Action.edit_pilot)
+    if editable:
+        _intervention_type_form(pilot, lang)
     if pilot.aim:
         st.markdown(md(pilot.aim))
     if pilot.areas:
@@ -350,7 +420,6 @@ def setup_tab(pilot: Pilot, lang: str) -> None:
 
     st.subheader(t("ui.hyp.heading", lang))
     rows = read(lambda s: _hypotheses_with_details(s, pilot.id))
-    editable = may_on(pilot, Action.edit_pilot)
     for hypothesis, measure, values, amendments in rows:
         _hypothesis_card(hypothesis, measure, values, amendments, lang, editable=editable)
     if editable and any(not h.is_locked for h, *_ in rows):
@@ -364,6 +433,37 @@ def setup_tab(pilot: Pilot, lang: str) -> None:
                 st.success(t("ui.hyp.registered_ok", lang, n=len(done)))
                 st.rerun()
     _team(pilot, editable, lang)
+
+
+def _intervention_type_form(pilot: Pilot, lang: str) -> None:
+    """The one pilot fact this tab edits: pilots made before the library have no type yet, and
+    without one the library cannot pool them."""
+    base_key = f"pilot-type-{pilot.id}-base"
+    # The version this form was first shown with (every run reads the pilot afresh): a save
+    # names it, so a colleague's save in between is refused instead of overwritten unseen.
+    base = st.session_state.setdefault(base_key, pilot.version)
+    with (
+        st.expander(t("ui.pilot.intervention_type_edit", lang)),
+        st.form(f"pilot-type-{pilot.id}"),
+    ):
+        chosen = intervention_type_select(
+            lang, value=pilot.intervention_type, key=f"pilot-type-{pilot.id}-choice"
+        )
+        if st.form_submit_button(t("ui.pilot.save", lang), key=f"pilot-type-{pilot.id}-save"):
+            saved = write(
+                lambda s: update_pilot(
+                    s,
+                    pilot.id,
+                    {"intervention_type": chosen},
+                    expected_version=base,
+                    actor=actor(),
+                )
+            )
+            # Refused or not, the facts above now show what is stored: the next save starts
+            # from there.
+            st.session_state[base_key] = pilot.version if saved is None else saved.version
+            if saved is not None:
+                st.rerun()  # the facts above show the new type
 
 
 def _team(pilot: Pilot, editable: bool, lang: str) -> None:
