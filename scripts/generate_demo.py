@@ -1,4 +1,4 @@
-"""Regenerate the five demonstration pilots: ``experiments/*.toml`` and ``data/demo/*.csv``.
+"""Regenerate the seven demonstration pilots: ``experiments/*.toml`` and ``data/demo/*.csv``.
 
     .venv/bin/python scripts/generate_demo.py
 
@@ -9,10 +9,15 @@ municipalities tried after the 2015 decentralisation of the social domain.
 How it works: each pilot is built in a throw-away SQLite database through the ordinary
 services (so the files are exactly what ``tracker pilots export`` writes), registered at a
 fixed time, then exported with the "fictitious" label on top. The measurements are drawn with
-``numpy.random.default_rng(2015)``: a level per area, a common seasonal pattern and trend, noise,
-and in the pilot areas a change after the intervention start that builds up over a few months.
-The changes are chosen so the verdicts differ (see tests/integration/test_demo.py): some
-hypotheses clearly supported, one clearly contrary, some without a real change.
+``numpy.random.default_rng(2015)`` for the first five pilots and ``default_rng(2019)`` for the
+two added for the learning library (so adding them left the first five's files unchanged): a
+level per area, a common seasonal pattern and trend, noise, and in the pilot areas a change
+after the intervention start that builds up over a few months. The changes are chosen so the
+verdicts differ (see tests/integration/test_demo.py): some hypotheses clearly supported, one
+clearly contrary, some without a real change. Three pilots share the intervention type
+"netwerkbijeenkomst" and the measure "uren_ondersteuning_per_client", so the learning library
+can pool them; the lessons drawn from the pilots are in ``data/demo/lessons.toml`` (written by
+hand, not by this script).
 """
 
 from __future__ import annotations
@@ -288,6 +293,7 @@ UTRECHT = DemoPilot(
         ],
         "partners": ["wijkteam", "welzijnsorganisatie", "huisartsen in de wijk"],
         "strategy": "netwerkversterking",
+        "intervention_type": "netwerkbijeenkomst",
         "baseline_start": D(2016, 1, 1),
         "intervention_start": D(2017, 7, 1),
         "evaluation_end": D(2018, 12, 31),
@@ -460,6 +466,7 @@ ROTTERDAM = DemoPilot(
             "vrijwilligersorganisatie mentoring",
         ],
         "strategy": "informele steun naast formele zorg",
+        "intervention_type": "informele_mentor",
         "baseline_start": D(2016, 7, 1),
         "intervention_start": D(2018, 1, 1),
         "evaluation_end": D(2019, 6, 30),
@@ -597,6 +604,7 @@ APELDOORN = DemoPilot(
         ],
         "partners": ["wijkteam", "GGZ-instelling", "schuldhulpverlening", "jeugdhulpaanbieders"],
         "strategy": "integraal werken in het wijkteam",
+        "intervention_type": "generalistisch_wijkteam",
         "baseline_start": D(2017, 1, 1),
         "intervention_start": D(2018, 7, 1),
         "evaluation_end": D(2019, 12, 31),
@@ -770,6 +778,7 @@ AMSTERDAM = DemoPilot(
             "bewonersorganisatie",
         ],
         "strategy": "pedagogische civil society",
+        "intervention_type": "pedagogisch_collectief",
         "baseline_start": D(2017, 7, 1),
         "intervention_start": D(2019, 1, 1),
         "evaluation_end": D(2020, 6, 30),
@@ -918,6 +927,7 @@ AA_EN_HUNZE = DemoPilot(
         ],
         "partners": ["thuiszorgorganisatie", "vrijwilligerscentrale", "dorpsbelangen"],
         "strategy": "informele en formele zorg verbinden",
+        "intervention_type": "dorpsondersteuning",
         "baseline_start": D(2016, 4, 1),
         "intervention_start": D(2017, 10, 1),
         "evaluation_end": D(2019, 3, 31),
@@ -1058,7 +1068,344 @@ AA_EN_HUNZE = DemoPilot(
     ],
 )
 
+# --------------------------------------------------------------------------- 6. Utrecht Zuidwest
+# The learning library's pooled view needs three pilots of one intervention type on one measure.
+# Utrecht took the network meetings from Overvecht to Zuidwest, now with one fixed conversation
+# leader per household who also leads the follow-up meeting and checks the agreements.
+UTRECHT_ZUIDWEST = DemoPilot(
+    definition={
+        "slug": "netwerkbijeenkomsten-utrecht-zuidwest",
+        "title": "Netwerkbijeenkomsten met een vaste gespreksleider in Zuidwest",
+        "aim": (
+            "De netwerkbijeenkomsten uit Overvecht uitbreiden naar Zuidwest, met één vaste "
+            "gespreksleider per huishouden: dezelfde persoon leidt de eerste bijeenkomst en de "
+            "vervolgbijeenkomst en belt na of de afspraken met familie en buren lopen. Zo moet "
+            "het netwerk taken echt overnemen en zijn minder uren professionele ondersteuning "
+            "nodig."
+        ),
+        "municipality": "Utrecht",
+        "municipality_code": "GM0344",
+        "domains": ["wmo", "jeugd"],
+        "areas": [
+            {"code": "WK034408", "name": "Zuidwest", "group": "pilot"},
+            {"code": "WK034402", "name": "Noordwest", "group": "comparison"},
+        ],
+        "partners": ["wijkteam", "welzijnsorganisatie", "woningcorporatie"],
+        "strategy": "netwerkversterking",
+        "intervention_type": "netwerkbijeenkomst",
+        "baseline_start": D(2017, 9, 1),
+        "intervention_start": D(2019, 3, 1),
+        "evaluation_end": D(2020, 2, 29),
+        "status": "closed",
+    },
+    hypotheses=[
+        hyp(
+            "H1",
+            "uren_ondersteuning_per_client",
+            "Als één vaste gespreksleider per huishouden de netwerkbijeenkomst en de "
+            "vervolgbijeenkomst leidt en de afspraken nabelt",
+            "dan daalt het gemiddeld aantal uren professionele ondersteuning per cliënt per "
+            "maand met minstens 10%",
+            "omdat afspraken met familie en buren dan ook echt worden nagekomen en cliënten "
+            "minder vaak terugvallen op hun hulpverlener voor taken die het netwerk overnam",
+            expected_direction="decrease",
+            min_effect=10.0,
+            min_effect_type="relative",
+        ),
+        hyp(
+            "H2",
+            "aandeel_informele_steun",
+            "Als we bij elke nieuwe hulpvraag een netwerkbijeenkomst met een vaste "
+            "gespreksleider organiseren",
+            "dan stijgt het aandeel cliënten met informele steun in hun plan met minstens 5 "
+            "procentpunt",
+            "omdat de bijeenkomst zichtbaar maakt wie wil en kan helpen, en de gespreksleider "
+            "die afspraken in het plan vastlegt",
+            expected_direction="increase",
+            min_effect=0.05,
+            min_effect_type="absolute",
+        ),
+        hyp(
+            "H3",
+            "nieuwe_maatwerkvoorzieningen_wmo",
+            "Als het eigen netwerk vaste taken overneemt",
+            "dan daalt het aantal nieuwe maatwerkvoorzieningen Wmo per 1.000 inwoners met "
+            "minstens 10%",
+            "omdat een deel van de vragen met hulp uit het netwerk wordt opgelost zonder "
+            "maatwerkvoorziening",
+            expected_direction="decrease",
+            min_effect=10.0,
+            min_effect_type="relative",
+            is_primary=False,
+        ),
+    ],
+    registered_at=utc(2019, 2, 11, 10, 0, 0),
+    series=[
+        Series(
+            "uren_ondersteuning_per_client",
+            base={"WK034408": 6.8, "WK034402": 6.3},
+            effect=-1.15,
+            sd=0.3,
+            trend=0.004,
+            season=0.15,
+        ),
+        Series(
+            "aandeel_informele_steun",
+            base={"WK034408": 0.26, "WK034402": 0.29},
+            size={"WK034408": 120, "WK034402": 100},
+            effect=0.10,
+        ),
+        Series(
+            "nieuwe_maatwerkvoorzieningen_wmo",
+            base={"WK034408": 1.2, "WK034402": 1.0},
+            size={"WK034408": 36_000, "WK034402": 42_000},
+            effect=-0.04,
+            season=0.08,
+        ),
+    ],
+    interventions=[
+        act(
+            D(2019, 1, 21),
+            "training",
+            "Training vaste gespreksleiders Zuidwest",
+            "Tien medewerkers van wijkteam en welzijnsorganisatie getraind; elk krijgt een vast "
+            "aantal huishoudens en blijft hun gespreksleider tot het plan loopt.",
+        ),
+        act(
+            D(2019, 3, 4),
+            "start",
+            "Start netwerkbijeenkomsten Zuidwest",
+            "Elke nieuwe Wmo- of jeugdvraag in Zuidwest krijgt een netwerkbijeenkomst met een "
+            "vaste gespreksleider aangeboden.",
+        ),
+        act(
+            D(2019, 5, 6),
+            "werkwijze",
+            "Vaste vervolgbijeenkomst na zes weken",
+            "Dezelfde gespreksleider bespreekt met het netwerk of de afspraken lopen. Een maand "
+            "later ingevoerd dan gepland: eerst moest de agenda van de gespreksleiders ruimte "
+            "krijgen.",
+            planned=D(2019, 4, 1),
+        ),
+        act(
+            D(2019, 9, 2),
+            "ict",
+            "Digitale netwerkkaart voor cliënten",
+            "Geannuleerd: gespreksleiders en bewoners werken liever met de papieren "
+            "netwerkkaart uit de bijeenkomst.",
+            status="cancelled",
+        ),
+        act(
+            D(2019, 12, 12),
+            "evaluatie",
+            "Evaluatie met gespreksleiders en bewoners",
+            "Terugblik op het eerste jaar met gespreksleiders, wijkteam en vijf deelnemers.",
+        ),
+    ],
+    observations=[
+        note(
+            D(2019, 5, 20),
+            "cause",
+            "De vaste gespreksleider belt na twee weken na of de afspraken lopen. Als de buurman "
+            "de boodschappen echt doet, belt de cliënt de hulpverlener er niet meer over: minder "
+            "herhaalde één-op-één-contacten.",
+            h="H1",
+        ),
+        note(
+            D(2019, 6, 17),
+            "obstacle",
+            "Veel bewoners van Zuidwest hebben familie in het buitenland en een klein netwerk "
+            "in de stad; ze vinden het lastig om buren om hulp te vragen.",
+        ),
+        note(
+            D(2019, 9, 9),
+            "unforeseen_effect",
+            "Buren kennen de vaste gespreksleider en spreken haar op straat aan over andere "
+            "huishoudens: meer signalen, maar ook meer werk dan begroot.",
+        ),
+        note(
+            D(2019, 10, 15),
+            "quote",
+            "'Zij kende ons al van de eerste keer; ik hoefde niet alles opnieuw uit te "
+            "leggen.' — dochter van een deelnemer (geanonimiseerd)",
+            h="H1",
+        ),
+        note(
+            D(2019, 11, 4),
+            "decision",
+            "Projectgroep besluit de digitale netwerkkaart niet te bouwen en het geld te "
+            "besteden aan uren voor de vervolgbijeenkomsten.",
+            i="Digitale netwerkkaart voor cliënten",
+        ),
+    ],
+)
+
+# --------------------------------------------------------------------------- 7. Amsterdam-Noord
+# The informative contrast: the same intervention type, but the meetings were led by whoever
+# of a pool of conversation leaders was free. The network is named in the plan (H2), yet the
+# hours of professional support hardly change (H1).
+AMSTERDAM_NOORD = DemoPilot(
+    definition={
+        "slug": "netwerkbijeenkomsten-amsterdam-noord",
+        "title": "Netwerkbijeenkomsten in Buikslotermeer",
+        "aim": (
+            "Bewoners van Buikslotermeer met een nieuwe Wmo-vraag een netwerkbijeenkomst "
+            "aanbieden, zodat familie, buren en vrijwilligers een deel van de steun op zich "
+            "nemen en minder professionele ondersteuning nodig is. De bijeenkomsten worden "
+            "geleid door een pool van gespreksleiders uit het buurtteam."
+        ),
+        "municipality": "Amsterdam",
+        "municipality_code": "GM0363",
+        "domains": ["wmo"],
+        "areas": [
+            {"code": "WK036369", "name": "Buikslotermeer", "group": "pilot"},
+            {"code": "WK036361", "name": "IJplein/Vogelbuurt", "group": "comparison"},
+        ],
+        "partners": ["buurtteam", "welzijnsorganisatie", "vrijwilligerscentrale"],
+        "strategy": "netwerkversterking",
+        "intervention_type": "netwerkbijeenkomst",
+        "baseline_start": D(2017, 10, 1),
+        "intervention_start": D(2019, 1, 1),
+        "evaluation_end": D(2020, 2, 29),
+        "status": "evaluating",
+    },
+    hypotheses=[
+        hyp(
+            "H1",
+            "uren_ondersteuning_per_client",
+            "Als we bij elke nieuwe Wmo-vraag een netwerkbijeenkomst organiseren",
+            "dan daalt het gemiddeld aantal uren professionele ondersteuning per cliënt per "
+            "maand met minstens 10%",
+            "omdat familie, buren en vrijwilligers na de bijeenkomst vaste taken overnemen die "
+            "nu door professionals worden gedaan",
+            expected_direction="decrease",
+            min_effect=10.0,
+            min_effect_type="relative",
+        ),
+        hyp(
+            "H2",
+            "aandeel_informele_steun",
+            "Als we bij elke nieuwe Wmo-vraag een netwerkbijeenkomst organiseren",
+            "dan stijgt het aandeel cliënten met informele steun in hun plan met minstens 5 "
+            "procentpunt",
+            "omdat de bijeenkomst zichtbaar maakt wie wil en kan helpen",
+            expected_direction="increase",
+            min_effect=0.05,
+            min_effect_type="absolute",
+        ),
+        hyp(
+            "H3",
+            "nieuwe_maatwerkvoorzieningen_wmo",
+            "Als het eigen netwerk eerder meedoet in de ondersteuning",
+            "dan daalt het aantal nieuwe maatwerkvoorzieningen Wmo per 1.000 inwoners met "
+            "minstens 10%",
+            "omdat een deel van de vragen met hulp uit het netwerk wordt opgelost",
+            expected_direction="decrease",
+            min_effect=10.0,
+            min_effect_type="relative",
+            is_primary=False,
+        ),
+    ],
+    registered_at=utc(2018, 12, 3, 15, 0, 0),
+    series=[
+        Series(
+            "uren_ondersteuning_per_client",
+            base={"WK036369": 7.1, "WK036361": 6.7},
+            effect=-0.1,
+            sd=0.3,
+            trend=0.004,
+            season=0.15,
+        ),
+        Series(
+            "aandeel_informele_steun",
+            base={"WK036369": 0.24, "WK036361": 0.27},
+            size={"WK036369": 130, "WK036361": 115},
+            effect=0.09,
+        ),
+        Series(
+            "nieuwe_maatwerkvoorzieningen_wmo",
+            base={"WK036369": 1.3, "WK036361": 1.1},
+            size={"WK036369": 28_000, "WK036361": 25_000},
+            effect=0.0,
+            season=0.08,
+        ),
+    ],
+    interventions=[
+        act(
+            D(2018, 11, 12),
+            "training",
+            "Training pool van gespreksleiders",
+            "Vijftien medewerkers van buurtteam en welzijnsorganisatie getraind; wie vrij is, "
+            "leidt de volgende bijeenkomst.",
+        ),
+        act(
+            D(2019, 1, 7),
+            "start",
+            "Start netwerkbijeenkomsten Buikslotermeer",
+            "Elke nieuwe Wmo-vraag in Buikslotermeer krijgt een netwerkbijeenkomst aangeboden.",
+        ),
+        act(
+            D(2019, 6, 3),
+            "werkwijze",
+            "Vaste gespreksleider per huishouden",
+            "Gepland om elk huishouden één vaste gespreksleider te geven. Geannuleerd: door "
+            "personeelstekort in het buurtteam bleef het rooster uit de pool nodig.",
+            status="cancelled",
+        ),
+        act(
+            D(2019, 10, 14),
+            "bijeenkomst",
+            "Vervolgbijeenkomsten na drie maanden",
+            "Vervolgbijeenkomst met het netwerk, meestal met een andere gespreksleider dan de "
+            "eerste keer. Twee maanden later dan gepland.",
+            planned=D(2019, 8, 12),
+        ),
+    ],
+    observations=[
+        note(
+            D(2019, 6, 10),
+            "obstacle",
+            "De bijeenkomsten worden geleid door wisselende gespreksleiders uit de pool: bij de "
+            "vervolgbijeenkomst zit meestal iemand anders dan bij de eerste. Niemand bewaakt de "
+            "afspraken met het netwerk.",
+            i="Vaste gespreksleider per huishouden",
+        ),
+        note(
+            D(2019, 6, 24),
+            "cause",
+            "Familie en buren staan wel in het plan, maar als een afspraak niet loopt belt de "
+            "cliënt toch weer de eigen hulpverlener: de herhaalde één-op-één-contacten blijven, "
+            "en daarmee de uren.",
+            h="H1",
+        ),
+        note(
+            D(2019, 9, 2),
+            "unforeseen_effect",
+            "Vrijwilligers van de buurtkamer melden zich vaker als helper in een plan; de "
+            "vrijwilligerscentrale krijgt meer aanmeldingen dan ze kan begeleiden.",
+            h="H2",
+        ),
+        note(
+            D(2019, 11, 11),
+            "quote",
+            "'Elke keer zat er iemand anders; dan vertel je je verhaal gewoon opnieuw.' — "
+            "deelnemer aan een netwerkbijeenkomst (geanonimiseerd)",
+            h="H1",
+        ),
+        note(
+            D(2020, 1, 20),
+            "decision",
+            "Stuurgroep besluit na de evaluatie met vaste gespreksleiders per huishouden te "
+            "werken, naar het voorbeeld van Utrecht; daarvoor komen twee extra formatieplaatsen.",
+        ),
+    ],
+)
+
 PILOTS = (UTRECHT, ROTTERDAM, APELDOORN, AMSTERDAM, AA_EN_HUNZE)
+# Added for the learning library. Their data come from a seed of their own, so the five
+# pilots above keep their files byte for byte.
+LIBRARY_PILOTS = (UTRECHT_ZUIDWEST, AMSTERDAM_NOORD)
+LIBRARY_SEED = 2019
 
 
 # --------------------------------------------------------------------------- measurements
@@ -1180,6 +1527,7 @@ def generate(root: Path = ROOT) -> list[Path]:
     # One child generator per pilot (spawned from the fixed seed): each pilot's data are
     # reproducible on their own.
     streams = np.random.default_rng(SEED).spawn(len(PILOTS))
+    streams += np.random.default_rng(LIBRARY_SEED).spawn(len(LIBRARY_PILOTS))
     (root / EXPERIMENTS_DIR).mkdir(parents=True, exist_ok=True)
     (root / DEMO_DATA_DIR).mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -1187,7 +1535,7 @@ def generate(root: Path = ROOT) -> list[Path]:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'demo.db'}")
         migrate.upgrade(engine)
         with session_scope(engine) as session:
-            for pilot, rng in zip(PILOTS, streams, strict=True):
+            for pilot, rng in zip(PILOTS + LIBRARY_PILOTS, streams, strict=True):
                 slug = pilot.definition["slug"]
                 data = f"{DEMO_DATA_DIR}/{slug}.csv"
                 pilot_id = build_pilot(session, pilot)

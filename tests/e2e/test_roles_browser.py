@@ -1,7 +1,7 @@
 """Journey: someone signs in with each demo account, as the sign-in page offers them, and sees
 only what that role may see.
 
-The database holds the five demo pilots (``tracker demo load``) of the demo organisation and,
+The database holds the seven demo pilots (``tracker demo load``) of the demo organisation and,
 beside them, a pilot of another organisation that no demo account may see. For every role the
 journey reads the demo account off the sign-in page, signs in, checks the navigation, the
 portfolio and what the pilot page offers, opens a page the role may not use by its address,
@@ -39,6 +39,8 @@ DEMO_TITLES = [
     "Informele mentoren voor jongeren naast jeugdhulp",
     "Sociale netwerkbijeenkomsten Overvecht",
     "Pedagogisch collectief in de buurt",
+    "Netwerkbijeenkomsten met een vaste gespreksleider in Zuidwest",
+    "Netwerkbijeenkomsten in Buikslotermeer",
 ]
 
 # A page each role may not use, opened by its address.

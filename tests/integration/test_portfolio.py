@@ -462,7 +462,7 @@ def test_the_verdict_mix_of_the_demo_portfolio_adds_up(engine):
 def test_the_demo_load_gives_every_hypothesis_its_analysed_verdict(engine):
     with session_scope(engine) as session:
         report = load_demo(session, actor=ACTOR, root=PROJECT_ROOT)
-    assert report.loaded == 5
+    assert report.loaded == 7
     with session_scope(engine) as session:
         for result in report.pilots:
             hypotheses = {h.code: h.id for h in list_hypotheses(session, result.pilot_id)}
@@ -472,7 +472,7 @@ def test_the_demo_load_gives_every_hypothesis_its_analysed_verdict(engine):
             analysed = {hypotheses[a.code]: a.result.verdict for a in analyses}
             assert {h: v.verdict for h, v in stored.items()} == analysed, result.slug
         rows = portfolio(session, actor=ACTOR, today=TODAY)
-    assert len(rows) == 5
+    assert len(rows) == 7
     assert all(sum(r.verdicts.values()) == r.n_hypotheses > 0 for r in rows)
     assert all(r.last_entry is not None and r.last_period is not None for r in rows)
     # The demo was made to show a mix: more than one kind of verdict across the portfolio.

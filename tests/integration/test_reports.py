@@ -50,7 +50,9 @@ SLUGS = (
     "dorpsondersteuning-aa-en-hunze",
     "generalist-wijkteam-apeldoorn",
     "informele-mentoren-rotterdam",
+    "netwerkbijeenkomsten-amsterdam-noord",
     "netwerkbijeenkomsten-utrecht",
+    "netwerkbijeenkomsten-utrecht-zuidwest",
     "pedagogisch-collectief-amsterdam",
 )
 CONDITION_LABELS = [
