@@ -87,8 +87,9 @@ VERDICTS = {
 }
 # The status each demo lesson gets from its evidence (tracker.analysis.lesson_status).
 LESSON_STATUSES = {
-    "Netwerkbijeenkomsten verminderen herhaalde één-op-één-contacten alleen als er een vaste "
-    "gespreksleider is": "contested",
+    "Netwerkbijeenkomsten verminderen de uren professionele ondersteuning per cliënt": (
+        "contested"
+    ),
     "Netwerkbijeenkomsten vergroten het aandeel cliënten met informele steun in hun plan": (
         "supported"
     ),

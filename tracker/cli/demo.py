@@ -1,4 +1,4 @@
-"""`tracker demo …`: load the five fictitious demonstration pilots."""
+"""`tracker demo …`: load the seven fictitious demonstration pilots and the demo lessons."""
 
 from __future__ import annotations
 
