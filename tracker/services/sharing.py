@@ -5,8 +5,9 @@ once a report is published). From then on people of *other* organisations see, r
 the library only:
 
 - the pilot's facts (title, aim, municipality, domains, intervention type, phase dates);
-- its published reports, as published, except the journal (the observations) — the report's
-  own words stay, the journal excerpts do not;
+- its published reports, as published, except the journal (the observations) and the names of
+  people (owner, publisher, authors of amendments read as the organisation) — the report's own
+  words stay, the journal excerpts do not;
 - the results in those reports (the pooled view reads them), after small-number protection:
   a result whose level rests on one data point of a measure that lost a cell loses its levels
   and effects, and chart points of periods that lost a cell are left out
@@ -27,7 +28,7 @@ from sqlmodel import Session, col, func, select
 from tracker import i18n
 from tracker.errors import ValidationError
 from tracker.io.suppression import lost_periods, protect_result, suppress_measurements
-from tracker.models import Measure, Pilot, Report, utcnow
+from tracker.models import Measure, Organisation, Pilot, Report, utcnow
 from tracker.reports.model import Line, Outcome, ReportModel
 from tracker.services import audit
 from tracker.services.access import AccessDenied, Action, Actor, visible_organisation
@@ -151,10 +152,24 @@ def _protected_outcome(outcome: Outcome, lost: set[str] | None) -> Outcome:
     )
 
 
-def _as_read_by_others(model: ReportModel, pilot_id: int, lost: dict[tuple[int, str], set[str]]):
-    """A published report as another organisation reads it: no journal, protected results."""
+def _as_read_by_others(
+    model: ReportModel, pilot_id: int, lost: dict[tuple[int, str], set[str]], organisation: str
+) -> ReportModel:
+    """A published report as another organisation reads it: no journal, protected results, and
+    no people: the owner, the publisher and the authors of amendments become the organisation."""
+    publication = model.publication
+    if publication is not None:
+        publication = dataclasses.replace(publication, published_by=organisation)
     return dataclasses.replace(
         model,
+        pilot=dataclasses.replace(model.pilot, owner=organisation),
+        hypotheses=tuple(
+            dataclasses.replace(
+                h,
+                amendments=tuple(dataclasses.replace(a, author=organisation) for a in h.amendments),
+            )
+            for h in model.hypotheses
+        ),
         observations=(),
         outcomes=tuple(
             _protected_outcome(o, lost.get((pilot_id, o.measure_code))) for o in model.outcomes
@@ -162,7 +177,14 @@ def _as_read_by_others(model: ReportModel, pilot_id: int, lost: dict[tuple[int, 
         exploratory=tuple(
             _protected_outcome(o, lost.get((pilot_id, o.measure_code))) for o in model.exploratory
         ),
+        publication=publication,
     )
+
+
+def _organisation_names(session: Session, pilots: list[Pilot]) -> dict[int, str]:
+    ids = {p.organisation_id for p in pilots}
+    rows = session.exec(select(Organisation).where(col(Organisation.id).in_(ids))).all()
+    return {o.id: o.name for o in rows}  # type: ignore[misc]
 
 
 def shared_report(
@@ -178,7 +200,8 @@ def shared_report(
     model = published_report(session, pilot_id, number)
     if is_own(actor, pilot):
         return model
-    return _as_read_by_others(model, pilot_id, _protection(session, [pilot]))
+    organisation = _organisation_names(session, [pilot])[pilot.organisation_id]
+    return _as_read_by_others(model, pilot_id, _protection(session, [pilot]), organisation)
 
 
 def latest_published_outcomes(
@@ -206,11 +229,13 @@ def latest_published_outcomes(
     ).all()
     others = [p for p in readable if not is_own(actor, p)]
     lost = _protection(session, others) if others else {}
-    other_ids = {p.id for p in others}
+    other_organisation = {p.id: p.organisation_id for p in others}
+    names = _organisation_names(session, others) if others else {}
     out: dict[int, dict[str, Outcome]] = {}
     for row in rows:
         model = report_model(row)
-        if row.pilot_id in other_ids:
-            model = _as_read_by_others(model, row.pilot_id, lost)
+        if row.pilot_id in other_organisation:
+            organisation = names[other_organisation[row.pilot_id]]
+            model = _as_read_by_others(model, row.pilot_id, lost, organisation)
         out[row.pilot_id] = {o.code: o for o in model.outcomes}
     return out

@@ -11,6 +11,7 @@ from tracker.ui import (  # noqa: F401  (imported for the texts they register)
     export_view,
     import_view,
     lessons_view,
+    library_view,
     messages,
     new_pilot_view,
     pilot_view,
@@ -20,7 +21,6 @@ from tracker.ui import (  # noqa: F401  (imported for the texts they register)
 from tracker.ui.data import get_engine, read
 from tracker.ui.language import current_language, language_selector
 from tracker.ui.tables import pilot_table, pilots_frame
-from tracker.ui.widgets import placeholder_page
 
 __all__ = [
     "current_language",
@@ -28,6 +28,5 @@ __all__ = [
     "language_selector",
     "pilot_table",
     "pilots_frame",
-    "placeholder_page",
     "read",
 ]

@@ -1,18 +1,25 @@
-"""The Lessen tab: read the lessons report, fill in what only the officer knows, publish, download.
+"""The Lessen tab: read the lessons report, fill in what only the officer knows, publish, download;
+then share the pilot with other municipalities and propose a lesson for the library.
 
 The report itself is written by ``tracker.reports`` (the same words and numbers as the command
 line and every download); this view shows it, keeps the officer's draft through
 ``tracker.services.reports`` (a concurrent save is refused, never overwritten) and offers each
-format for download, generated only when the button is pressed.
+format for download, generated only when the button is pressed. Sharing and proposing go
+through ``tracker.services.sharing`` and ``tracker.services.library``, which check the rights
+again; this view only hides what the reader may not do.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import streamlit as st
 
+from tracker import charts
 from tracker.i18n import register, t
 from tracker.io.text import inert_markdown
-from tracker.models import Pilot
+from tracker.models import Pilot, Report
 from tracker.reports.document import Document, Figure
 from tracker.reports.formats import MEDIA_TYPES, ReportFormat, render
 from tracker.reports.model import (
@@ -29,6 +36,9 @@ from tracker.reports.model import (
 from tracker.reports.render_markdown import render_markdown
 from tracker.reports.writer import write_report
 from tracker.services.access import Action
+from tracker.services.hypotheses import list_hypotheses
+from tracker.services.library import EvidenceInput, lesson_suggestions, propose_lesson, tag_options
+from tracker.services.measures import list_measures
 from tracker.services.reports import (
     build_report,
     get_draft,
@@ -37,7 +47,12 @@ from tracker.services.reports import (
     published_report,
     save_draft,
 )
+from tracker.services.sharing import share_pilot
 from tracker.ui.data import actor, may_on, read, write
+from tracker.vocabulary import TAG_KINDS, TagKind, tag_label, tag_values
+
+LIBRARY_PAGE = "pages/library.py"
+PROPOSED_KEY = "lessons-proposed"  # the lesson just proposed: its link is shown on the next run
 
 register(
     {
@@ -123,14 +138,119 @@ register(
             "nl": "Sla eerst uw aanvullingen op; publiceren gebruikt het opgeslagen concept.",
             "en": "Save your additions first; publishing uses the saved draft.",
         },
+        # --- sharing with other municipalities
+        "ui.l.share": {"nl": "Delen met andere gemeenten", "en": "Share with other municipalities"},
+        "ui.l.share.on": {
+            "nl": "Gedeeld met andere gemeenten sinds {when}, door {who}.",
+            "en": "Shared with other municipalities since {when}, by {who}.",
+        },
+        "ui.l.share.off": {
+            "nl": "Niet gedeeld: alleen uw eigen organisatie ziet deze pilot.",
+            "en": "Not shared: only your own organisation sees this pilot.",
+        },
+        "ui.l.share.what": {
+            "nl": "Wat andere gemeenten dan zien, alleen-lezen in de bibliotheek: de gegevens "
+            "van de pilot (titel, doel, gemeente, domeinen, soort interventie, fasen), de "
+            "gepubliceerde lessenrapporten zonder het logboek, en de resultaten daarin, met "
+            "kleine aantallen afgeschermd. Nooit: concepten, de metingen zelf of het logboek. "
+            "Lessen uit deze pilot worden voor hen zichtbaar in de bibliotheek.",
+            "en": "What other municipalities then see, read-only in the library: the pilot's "
+            "facts (title, aim, municipality, domains, intervention type, phases), the published "
+            "lessons reports without the journal, and the results in them, with small numbers "
+            "protected. Never: drafts, the measurements themselves or the journal. Lessons from "
+            "this pilot become visible to them in the library.",
+        },
+        "ui.l.share.needs": {
+            "nl": "Delen kan pas als er een gepubliceerd lessenrapport is: andere gemeenten zien "
+            "alleen wat gepubliceerd is.",
+            "en": "Sharing needs a published lessons report: other municipalities see only what "
+            "is published.",
+        },
+        "ui.l.share.button": {
+            "nl": "Delen met andere gemeenten",
+            "en": "Share with other municipalities",
+        },
+        "ui.l.share.stop": {"nl": "Stoppen met delen", "en": "Stop sharing"},
+        "ui.l.share.done": {
+            "nl": "De pilot is gedeeld met andere gemeenten.",
+            "en": "The pilot is shared with other municipalities.",
+        },
+        "ui.l.share.stopped": {
+            "nl": "De pilot wordt niet meer gedeeld.",
+            "en": "The pilot is no longer shared.",
+        },
+        # --- proposing a lesson for the library
+        "ui.l.propose": {
+            "nl": "Les voorstellen voor de bibliotheek",
+            "en": "Propose a lesson for the library",
+        },
+        "ui.l.p.intro": {
+            "nl": "Schrijf in één zin op wat andere gemeenten van deze pilot kunnen leren. De "
+            "labels en de onderbouwing zijn alvast ingevuld uit de pilot en het rapport; pas ze "
+            "aan waar nodig. De status van de les volgt later vanzelf uit de pilots die haar "
+            "ondersteunen of weerspreken.",
+            "en": "Write in one sentence what other municipalities can learn from this pilot. "
+            "The tags and the evidence are filled in from the pilot and its report; change them "
+            "where needed. The lesson's status then follows by itself from the pilots that "
+            "support or contradict it.",
+        },
+        "ui.l.p.statement": {
+            "nl": "De les in één zin (10 tot 500 tekens)",
+            "en": "The lesson in one sentence (10 to 500 characters)",
+        },
+        "ui.l.p.explanation": {
+            "nl": "Toelichting (optioneel): onder welke omstandigheden, en waarom",
+            "en": "Explanation (optional): under which circumstances, and why",
+        },
+        "ui.l.p.tags": {"nl": "Labels", "en": "Tags"},
+        "ui.l.p.tags_help": {
+            "nl": "Met dezelfde indicator én soort interventie worden pilots samengenomen tot "
+            "één gezamenlijk effect.",
+            "en": "Pilots with the same measure and intervention type are pooled into one joint "
+            "effect.",
+        },
+        "ui.l.p.none_chosen": {"nl": "Geen", "en": "None"},
+        "ui.l.p.evidence": {
+            "nl": "Onderbouwing uit deze pilot",
+            "en": "Evidence from this pilot",
+        },
+        "ui.l.p.evidence_help": {
+            "nl": "Vink de hypothesen aan die de les ondersteunen of weerspreken.",
+            "en": "Tick the hypotheses that support or contradict the lesson.",
+        },
+        "ui.l.p.no_hypotheses": {
+            "nl": "Deze pilot heeft nog geen hypothesen.",
+            "en": "This pilot has no hypotheses yet.",
+        },
+        "ui.l.p.hypothesis": {
+            "nl": "{code} meenemen als onderbouwing (uitslag: {verdict})",
+            "en": "Use {code} as evidence (verdict: {verdict})",
+        },
+        "ui.l.p.no_verdict": {"nl": "nog geen", "en": "none yet"},
+        "ui.l.p.stance": {"nl": "{code}: de hypothese", "en": "{code}: the hypothesis"},
+        "ui.l.p.stance.supports": {"nl": "ondersteunt de les", "en": "supports the lesson"},
+        "ui.l.p.stance.contradicts": {
+            "nl": "weerspreekt de les",
+            "en": "contradicts the lesson",
+        },
+        "ui.l.p.submit": {"nl": "Les voorstellen", "en": "Propose the lesson"},
+        "ui.l.p.done": {
+            "nl": "De les staat in de bibliotheek.",
+            "en": "The lesson is in the library.",
+        },
+        "ui.l.p.open": {
+            "nl": "Open de les in de bibliotheek",
+            "en": "Open the lesson in the library",
+        },
     }
 )
 
 FORMATS = (ReportFormat.pdf, ReportFormat.docx, ReportFormat.html, ReportFormat.md)
 
 
-def _preview(doc: Document) -> None:
-    """The document as the reader will see it: Markdown text, charts as images."""
+def report_preview(doc: Document) -> None:
+    """The document as the reader will see it: Markdown text, charts as images (also the
+    library's read-only view of a shared report)."""
     from tracker.reports.figures import chart_png
 
     text: list = []
@@ -308,10 +428,183 @@ def _publish(pilot: Pilot, model: ReportModel, lang: str) -> None:
             st.rerun()
 
 
+def _when(moment: dt.datetime, lang: str) -> str:
+    return moment.strftime("%d-%m-%Y" if lang == "nl" else "%Y-%m-%d")
+
+
+def _share_section(pilot: Pilot, versions: list[Report], lang: str) -> None:
+    """Whether others may read the pilot, what they would see, and the switch."""
+    if pilot.shared_at is not None:
+        st.markdown(
+            t(
+                "ui.l.share.on",
+                lang,
+                when=_when(pilot.shared_at, lang),
+                who=inert_markdown(pilot.shared_by, block=False),
+            )
+        )
+    else:
+        st.markdown(t("ui.l.share.off", lang))
+    st.caption(t("ui.l.share.what", lang))
+    shared = pilot.shared_at is not None
+    if not shared and not versions:
+        st.info(t("ui.l.share.needs", lang), icon=":material/info:")
+    if st.button(
+        t("ui.l.share.stop" if shared else "ui.l.share.button", lang),
+        key="lessons-share",
+        icon=":material/share:",
+        disabled=not shared and not versions,
+    ):
+        # The version this page read: a change of the pilot since then is refused, not undone.
+        done = write(
+            lambda s: (
+                share_pilot(
+                    s, pilot.id, shared=not shared, expected_version=pilot.version, actor=actor()
+                ).id
+            )
+        )
+        if done is not None:
+            st.session_state["lessons-flash"] = t(
+                "ui.l.share.stopped" if shared else "ui.l.share.done", lang
+            )
+            st.rerun()
+
+
+def _proposal_inputs(pilot: Pilot) -> dict[str, Any]:
+    """What the form offers and starts with (one transaction for all of it)."""
+    who = actor()
+
+    def load(session: Any) -> dict[str, Any]:
+        tags, evidence = lesson_suggestions(session, pilot.id, actor=who)
+        return {
+            "tags": tags,
+            "evidence": {e.hypothesis_id: e.stance for e in evidence},
+            "hypotheses": list_hypotheses(session, pilot.id),
+            "measures": {m.code: m.name for m in list_measures(session)},
+            "used": tag_options(session, actor=who),
+        }
+
+    return read(load)
+
+
+def _tag_choices(
+    kind: str, inputs: dict[str, Any], draft: ReportDraft
+) -> tuple[list[str], list[str]]:
+    """The options of one tag kind and what the form starts with."""
+    suggested = list(inputs["tags"].get(kind, []))
+    if kind == TagKind.condition:
+        # The conditions the officer assessed in the report are what the lesson is about.
+        suggested = [c.code for c in draft.conditions if c.assessment]
+    elif kind == TagKind.obstacle:
+        suggested = [o.code for o in draft.obstacles]
+    if kind == TagKind.measure:
+        options = list(inputs["measures"])
+    else:
+        options = list(tag_values(kind) or ())
+        if not options:  # free words (domains): the pilot's own and those already in use
+            options = sorted({*suggested, *inputs["used"].get(kind, [])})
+    return options, [v for v in suggested if v in options]
+
+
+def _propose_section(pilot: Pilot, model: ReportModel, draft: ReportDraft, lang: str) -> None:
+    """A lesson drawn from this pilot: its sentence, tags and the evidence of its hypotheses."""
+    inputs = _proposal_inputs(pilot)
+    measures: dict[str, str] = inputs["measures"]
+    verdicts = {o.code: o.result.get("verdict") for o in model.outcomes}
+    st.caption(t("ui.l.p.intro", lang))
+    with st.form("lessons-propose"):
+        statement = st.text_area(t("ui.l.p.statement", lang), key="lessons-p-statement")
+        explanation = st.text_area(t("ui.l.p.explanation", lang), key="lessons-p-explanation")
+        st.markdown(f"**{t('ui.l.p.tags', lang)}**")
+        st.caption(t("ui.l.p.tags_help", lang))
+        tags: dict[str, list[str]] = {}
+        columns = st.columns(3)
+        for index, kind in enumerate(TAG_KINDS):
+            options, default = _tag_choices(kind, inputs, draft)
+
+            def label(value: str, kind: str = kind) -> str:
+                if kind == TagKind.measure and value in measures:
+                    return f"{measures[value]} ({value})"
+                return tag_label(kind, value, lang)
+
+            with columns[index % 3]:
+                tags[kind] = st.multiselect(
+                    t(f"vocab.kind.{kind}", lang),
+                    options,
+                    default=default,
+                    format_func=label,
+                    key=f"lessons-p-tag-{kind}",
+                    placeholder=t("ui.l.p.none_chosen", lang),
+                    # A domain is a free word; the other kinds keep to the shared vocabulary.
+                    accept_new_options=kind == TagKind.domain,
+                )
+        st.markdown(f"**{t('ui.l.p.evidence', lang)}**")
+        st.caption(t("ui.l.p.evidence_help", lang))
+        if not inputs["hypotheses"]:
+            st.caption(t("ui.l.p.no_hypotheses", lang))
+        chosen: list[tuple[int, str]] = []
+        stances = ["supports", "contradicts"]
+        for h in inputs["hypotheses"]:
+            verdict = verdicts.get(h.code)
+            left, right = st.columns([3, 2])
+            with left:
+                ticked = st.checkbox(
+                    t(
+                        "ui.l.p.hypothesis",
+                        lang,
+                        code=h.code,
+                        verdict=charts.VERDICT_LABELS[verdict][lang]
+                        if verdict in charts.VERDICT_LABELS
+                        else t("ui.l.p.no_verdict", lang),
+                    ),
+                    value=h.id in inputs["evidence"],
+                    key=f"lessons-p-ev-{h.id}",
+                )
+                # The hypothesis itself under its box: too long for a label that stays whole.
+                st.caption(inert_markdown(f"{h.if_text}, {h.then_text}", block=False))
+            with right:
+                stance = st.selectbox(
+                    t("ui.l.p.stance", lang, code=h.code),
+                    stances,
+                    index=stances.index(inputs["evidence"].get(h.id, "supports")),
+                    format_func=lambda s: t(f"ui.l.p.stance.{s}", lang),
+                    key=f"lessons-p-stance-{h.id}",
+                )
+            if ticked:
+                chosen.append((h.id, stance))
+        submitted = st.form_submit_button(
+            t("ui.l.p.submit", lang), key="lessons-p-submit", type="primary"
+        )
+    if submitted:
+        data = {
+            "statement": statement,
+            "explanation": explanation,
+            "pilot_id": pilot.id,
+            "tags": {kind: values for kind, values in tags.items() if values},
+        }
+        evidence = [EvidenceInput(pilot.id, stance, hid) for hid, stance in chosen]  # type: ignore[arg-type]
+        lesson_id = write(lambda s: propose_lesson(s, data, actor=actor(), evidence=evidence).id)
+        if lesson_id is not None:
+            # An empty form for the next lesson; the link to this one shows after the rerun.
+            for key in [k for k in st.session_state if str(k).startswith("lessons-p-")]:
+                del st.session_state[key]
+            st.session_state["lessons-flash"] = t("ui.l.p.done", lang)
+            st.session_state[PROPOSED_KEY] = lesson_id
+            st.rerun()
+
+
 def lessons_tab(pilot: Pilot, lang: str) -> None:
     flash = st.session_state.pop("lessons-flash", None)
     if flash:
         st.success(flash, icon=":material/check_circle:")
+    proposed = st.session_state.pop(PROPOSED_KEY, None)
+    if proposed is not None:
+        st.page_link(
+            LIBRARY_PAGE,
+            label=t("ui.l.p.open", lang),
+            icon=":material/local_library:",
+            query_params={"lesson": str(proposed), "lang": lang},
+        )
     versions = read(lambda s: list_reports(s, pilot.id))
     labels = {0: t("ui.l.current", lang)} | {
         r.number: t(
@@ -346,5 +639,11 @@ def lessons_tab(pilot: Pilot, lang: str) -> None:
         with st.expander(t("ui.l.edit", lang), expanded=False, icon=":material/edit:"):
             _draft_form(pilot, model, draft, draft_version, lang)
         _publish(pilot, model, lang)
+    if may_on(pilot, Action.share_pilot):
+        with st.expander(t("ui.l.share", lang), icon=":material/share:"):
+            _share_section(pilot, versions, lang)
+    if may_on(pilot, Action.propose_lesson):
+        with st.expander(t("ui.l.propose", lang), icon=":material/local_library:"):
+            _propose_section(pilot, model, draft, lang)
     with st.container(border=True):
-        _preview(doc)
+        report_preview(doc)

@@ -24,57 +24,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ui.nav.export": {"nl": "Export", "en": "Export"},
     "ui.nav.section.admin": {"nl": "Beheer", "en": "Administration"},
     "ui.nav.users": {"nl": "Gebruikers", "en": "Users"},
-    # --- pages that later work fills
-    "ui.later.pilot": {
-        "nl": (
-            "Hier komt de pagina van één pilot, met tabbladen voor de hypothesen, de metingen, "
-            "het logboek, de toetsing en het lessenrapport. Die pagina wordt nog gebouwd."
-        ),
-        "en": (
-            "This will be the page of a single pilot, with tabs for its hypotheses, "
-            "measurements, journal, test results and lessons report. It is still being built."
-        ),
-    },
-    "ui.later.new_pilot": {
-        "nl": (
-            "Hier kunt u straks een nieuwe pilot vastleggen: doel, gebieden, fasen en de "
-            "hypothesen die u vooraf vastlegt. Dit formulier wordt nog gebouwd."
-        ),
-        "en": (
-            "Here you will be able to register a new pilot: its aim, areas, phases and the "
-            "hypotheses you record beforehand. This form is still being built."
-        ),
-    },
-    "ui.later.library": {
-        "nl": (
-            "Hier komt de bibliotheek met gepubliceerde lessen uit pilots, om van elkaar te "
-            "leren. Deze pagina wordt nog gebouwd."
-        ),
-        "en": (
-            "This will be the library of published lessons from pilots, to learn from each "
-            "other. This page is still being built."
-        ),
-    },
-    "ui.later.codebook": {
-        "nl": (
-            "Hier komt het codeboek: de indicatoren die pilots gebruiken, met definitie, "
-            "eenheid en bron. Deze pagina wordt nog gebouwd."
-        ),
-        "en": (
-            "This will be the codebook: the measures that pilots use, with their definition, "
-            "unit and source. This page is still being built."
-        ),
-    },
-    "ui.later.export": {
-        "nl": (
-            "Hier kunt u straks metingen en resultaten downloaden als CSV die goed opent in "
-            "Excel en in pandas of R. Deze pagina wordt nog gebouwd."
-        ),
-        "en": (
-            "Here you will be able to download measurements and results as CSV that opens "
-            "well in Excel and in pandas or R. This page is still being built."
-        ),
-    },
     # --- home page
     "ui.home.title": {
         "nl": "Proeftuin: leren van beleidsexperimenten",

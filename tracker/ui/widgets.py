@@ -4,17 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from tracker.i18n import t
-from tracker.ui.language import current_language
-
-
-def placeholder_page(name: str) -> None:
-    """A page that later work fills: its title and, in plain words, what will come here."""
-    lang = current_language()
-    st.title(t(f"ui.nav.{name}", lang))
-    st.info(t(f"ui.later.{name}", lang), icon=":material/construction:")
-
-
 # Streamlit draws captions as body text at 60% opacity (about 3.9:1 on white), below the 4.5:1
 # that WCAG 2.1 AA asks for; our captions carry real information (counts, registration dates,
 # what a file must hold), so they get full opacity and a mid grey (7:1). The empty span keeps
