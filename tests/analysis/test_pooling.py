@@ -3,17 +3,21 @@ statsmodels' combine_effects on the same inputs, and against the formulas writte
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
+from tracker.analysis.engine import AnalysisSpec, analyze
 from tracker.analysis.lesson_status import lesson_status
-from tracker.analysis.pooling import MIN_STUDIES, Study, pool_effects
+from tracker.analysis.pooling import MIN_STUDIES, SCALES, Study, pool_effects, study_from_result
 
 # BCG vaccine trials (Colditz et al. 1994; metafor's dat.bcg): vaccinated TB cases and
 # non-cases, then the control group's. The effect is the log risk ratio.
@@ -163,3 +167,77 @@ def test_to_dict_lists_every_study_with_its_weight():
 )
 def test_lesson_status_follows_from_the_pilots(supporting, contradicting, status):
     assert lesson_status(supporting, contradicting) == status
+
+
+# ------------------------------------------------------------------- results as pooled studies
+Z95 = stats.norm.ppf(0.975)
+
+
+def test_a_difference_with_its_standard_error_is_taken_as_it_is():
+    result = {"estimate": -5.0, "se": 1.2, "ci_low": -7.35, "ci_high": -2.65, "alpha": 0.05}
+    assert study_from_result("Noord", result) == Study("Noord", -5.0, 1.2)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.10, 0.01])
+def test_a_difference_without_a_standard_error_takes_it_from_the_interval(alpha):
+    """Score intervals (proportions) give no SE: half the interval's width over z(1 − α/2)."""
+    result = {"estimate": 0.1, "se": None, "ci_low": 0.02, "ci_high": 0.2, "alpha": alpha}
+    study = study_from_result("Zuid", result)
+    assert study.estimate == 0.1
+    assert study.se == pytest.approx(0.18 / (2 * stats.norm.ppf(1 - alpha / 2)), rel=1e-12)
+
+
+@pytest.mark.parametrize(("ratio", "se"), [(1.3, 0.2), (0.7, 0.05), (1.0, 1.5)])
+def test_a_relative_effect_is_pooled_as_a_log_ratio_with_the_wald_se(ratio, se):
+    """An interval built as exp(log RR ± z·se) − 1 gives back se on the log scale."""
+    low, high = (math.exp(math.log(ratio) + sign * Z95 * se) - 1 for sign in (-1, 1))
+    result = {"estimate": ratio - 1, "se": 99.0, "ci_low": low, "ci_high": high,
+              "estimate_is_relative": True, "alpha": 0.05}  # fmt: skip
+    study = study_from_result("West", result)
+    assert study.estimate == pytest.approx(math.log(ratio), abs=1e-12)
+    assert study.se == pytest.approx(se, rel=1e-9)  # not the 99 on the ratio scale
+    assert SCALES == {"continuous": "difference", "proportion": "difference", "count": "log_ratio"}
+
+
+def test_a_counts_time_series_gives_its_model_standard_error_on_the_log_scale():
+    """The count ITS reports the average rate ratio − 1 with a delta-method SE on that scale
+    (RR · se_log) and the exponentiated log-scale interval: the study is log RR ± se_log."""
+    periods = pd.date_range("2020-01-01", periods=24, freq="MS")
+    counts = [40, 44, 38, 42, 45, 41, 39, 43, 46, 40, 42, 44,
+              33, 30, 35, 31, 29, 34, 32, 30, 28, 33, 31, 30]  # fmt: skip
+    frame = pd.DataFrame(
+        {"period": periods, "count": np.array(counts, float), "exposure": 1000.0, "group": "pilot"}
+    )
+    spec = AnalysisSpec(intervention=dt.date(2021, 1, 1), kind="count", expect="decrease")
+    result = analyze(frame, spec).to_dict()
+    assert (result["design"], result["estimate_is_relative"]) == ("its", True)
+    study = study_from_result("Oost", result)
+    ratio = 1 + result["estimate"]
+    assert study.estimate == pytest.approx(math.log(ratio), rel=1e-12)
+    assert study.se == pytest.approx(result["se"] / ratio, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        pytest.param({"estimate": None, "se": None, "ci_low": None, "ci_high": None}, id="none"),
+        pytest.param({"estimate": 2.0, "se": None, "ci_low": None, "ci_high": None}, id="no-se"),
+        pytest.param(
+            {"estimate": 0.5, "ci_low": None, "ci_high": None, "estimate_is_relative": True},
+            id="relative-no-interval",
+        ),
+        pytest.param(
+            {"estimate": -1.0, "ci_low": -1.0, "ci_high": -0.2, "estimate_is_relative": True},
+            id="relative-no-events-after",
+        ),
+    ],
+)
+def test_a_result_without_an_estimate_or_interval_is_dropped_and_named(result):
+    study = study_from_result("Leeg", result)
+    assert math.isnan(study.se)
+    usable = [Study("a", 0.1, 0.2), Study("b", 0.3, 0.1), Study("c", 0.2, 0.15)]
+    pooled = pool_effects([*usable[:2], study, usable[2]])
+    assert pooled.dropped == ("Leeg",)
+    assert pooled.status == "pooled" and pooled.k == 3
+    # Left out entirely: the pooled numbers are those of the usable studies alone.
+    assert dataclasses.replace(pooled, dropped=()) == pool_effects(usable)

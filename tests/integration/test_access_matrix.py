@@ -2,8 +2,9 @@
 
 One world per database (SQLite, and PostgreSQL when ``TEST_DATABASE_URL`` is set): two
 organisations, an account per role, a pilot with a team, hypotheses (one registered, one
-draft), measurements and a measure. Every cell runs one service call as one kind of actor in
-a transaction that is always rolled back, so the cells cannot influence each other:
+draft), measurements, a measure and a published report (sharing needs one). Every cell runs
+one service call as one kind of actor in a transaction that is always rolled back, so the
+cells cannot influence each other:
 
 * allowed: the call returns and its write is there (inside the transaction), with audit
   events in the actor's name;
@@ -36,6 +37,8 @@ from tracker.models import (
     AuditEvent,
     Hypothesis,
     Intervention,
+    Lesson,
+    LessonEvidence,
     Measure,
     Measurement,
     Observation,
@@ -53,6 +56,7 @@ from tracker.services import (
     exports,
     hypotheses,
     journal,
+    library,
     measurement_entry,
     measurements,
     measures,
@@ -60,9 +64,11 @@ from tracker.services import (
     pilots,
     portfolio,
     reports,
+    sharing,
     verdicts,
 )
 from tracker.services.access import AccessDenied, Action, Actor
+from tracker.services.library import EvidenceInput
 
 # ------------------------------------------------------------------------------- the table
 # Kinds of actor. All but the last two belong to organisation A (GM0363), where the pilot is.
@@ -279,6 +285,8 @@ def build_world(engine: Engine, directory: Path) -> World:
         )
         imported = measurements.import_measurements(s, pilot_a.id, history, actor=SETUP)
         assert imported.errors == [] and imported.rows_written == 24
+        # Report 1, so that sharing the pilot (which needs a publication) can be tried.
+        reports.publish_report(s, pilot_a.id, actor=SETUP, today=TODAY)
         users = {u.email: u for u in s.exec(select(User))}
         actors = {kind: access.actor_for(users[email]) for kind, email in EMAILS.items()}
         ids = {
@@ -519,8 +527,45 @@ def _publish(s, w, a):
 
 
 def _check_publish(s, w, a, _):
-    row = _one(s, Report, Report.pilot_id == w.pilot_a)
-    assert (row.number, row.published_by) == (1, a.name)
+    row = _newest(s, Report)
+    assert (row.pilot_id, row.number, row.published_by) == (w.pilot_a, 2, a.name)
+
+
+# --- share_pilot, propose_lesson
+def _share(s, w, a):
+    version = s.get(Pilot, w.pilot_a).version
+    return sharing.share_pilot(s, w.pilot_a, shared=True, expected_version=version, actor=a)
+
+
+def _check_share(s, w, a, _):
+    stored = s.get(Pilot, w.pilot_a)
+    assert (stored.shared_by, stored.version) == (a.name, 2)
+    assert stored.shared_at is not None
+    assert _newest(s, AuditEvent).action == "share"
+
+
+def _propose_lesson(s, w, a):
+    return library.propose_lesson(
+        s,
+        {
+            "statement": "Netwerkbijeenkomsten met een vaste gespreksleider verminderen contacten",
+            "pilot_id": w.pilot_a,
+            "tags": {"measure": [MEASURE]},
+        },
+        actor=a,
+        evidence=[EvidenceInput(w.pilot_a, "supports", w.h1)],
+    )
+
+
+def _check_propose_lesson(s, w, a, _):
+    lesson = _one(s, Lesson, Lesson.pilot_id == w.pilot_a)
+    assert (lesson.organisation_id, lesson.created_by) == (w.org_a, a.name)
+    evidence = _one(s, LessonEvidence, LessonEvidence.lesson_id == lesson.id)
+    assert (evidence.pilot_id, evidence.hypothesis_id, evidence.added_by) == (
+        w.pilot_a,
+        w.h1,
+        a.name,
+    )
 
 
 # --- export, run_analysis
@@ -612,6 +657,8 @@ OPS = (
     Op("save_measurement_grid", Action.enter_data, _grid, _check_grid),
     Op("save_draft", Action.publish_report, _save_draft, _check_save_draft),
     Op("publish_report", Action.publish_report, _publish, _check_publish),
+    Op("share_pilot", Action.share_pilot, _share, _check_share),
+    Op("propose_lesson", Action.propose_lesson, _propose_lesson, _check_propose_lesson),
     Op("add_observation_comment", Action.comment, _observation("comment"), _check_observation("comment")),  # noqa: E501
     Op("tidy_measurements_csv", Action.export, _export, _check_export, writes=False),
     Op("rerun_analysis", Action.run_analysis, _rerun, _check_rerun),

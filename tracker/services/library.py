@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import snowballstemmer
-from sqlalchemy import or_, text
+from sqlalchemy import false, or_, text
 from sqlmodel import Session, col, func, select
 
 from tracker import i18n
@@ -206,7 +206,7 @@ class PooledPilot:
     municipality: str
     own: bool
     hypothesis_code: str
-    source: str  # "analysis" (own organisation, current) | "report N" (published, protected)
+    source: str  # "analysis" (own organisation, current) | "report" (latest published, protected)
 
 
 @dataclass(frozen=True)
@@ -242,14 +242,34 @@ def sqlite_patterns(query: str) -> list[str]:
     return out
 
 
-def _search_text(statement: str, explanation: str, tags: dict[str, list[str]], pilot: Pilot) -> str:
+def _search_text(
+    statement: str,
+    explanation: str,
+    tags: dict[str, list[str]],
+    pilot: Pilot,
+    *,
+    dialect: str = "postgresql",
+) -> str:
     parts = [statement, explanation, pilot.title, pilot.municipality]
     for kind, values in tags.items():
         for value in values:
             parts += [value.replace("_", " ")] + [
                 tag_label(kind, value, lang) for lang in ("nl", "en")
             ]
-    return " ".join(p for p in parts if p).casefold()
+    words = " ".join(p for p in parts if p).casefold()
+    if dialect == "postgresql":
+        return words  # to_tsvector('dutch', …) stems the words itself
+    # SQLite looks for the stem of each searched word in this text (``sqlite_patterns``). A
+    # stem is not always part of its word (vragen → vraag, mentoren → mentoor, metingen →
+    # meet), so the text carries those stems too: "vragen" and "vraag" then both find it.
+    stems = dict.fromkeys(
+        stem for word in words_of(words) if (stem := _STEMMER.stemWord(word)) not in word
+    )
+    return " ".join([words, *stems])
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 # --------------------------------------------------------------------------------- validation
@@ -365,7 +385,9 @@ def propose_lesson(
         explanation=valid.explanation.strip(),
         organisation_id=pilot.organisation_id,
         pilot_id=pilot.id,  # type: ignore[arg-type]
-        search_text=_search_text(valid.statement, valid.explanation, tags, pilot),
+        search_text=_search_text(
+            valid.statement, valid.explanation, tags, pilot, dialect=_dialect(session)
+        ),
         created_by=actor.name,
     )
     session.add(lesson)
@@ -418,7 +440,9 @@ def update_lesson(
         values={
             "statement": statement,
             "explanation": explanation,
-            "search_text": _search_text(statement, explanation, tags, pilot),
+            "search_text": _search_text(
+                statement, explanation, tags, pilot, dialect=_dialect(session)
+            ),
             "updated_at": utcnow(),
         },
     )
@@ -505,7 +529,7 @@ def _filtered_ids(session: Session, query: LessonQuery, actor: Actor) -> list[in
         .where(_visible_lessons(actor))
     )
     if query.text.strip():
-        if session.get_bind().dialect.name == "postgresql":
+        if _dialect(session) == "postgresql":
             statement = statement.where(
                 text(
                     f"{LESSON_SEARCH_VECTOR.replace('search_text', 'lesson.search_text')} "
@@ -513,7 +537,12 @@ def _filtered_ids(session: Session, query: LessonQuery, actor: Actor) -> list[in
                 ).bindparams(words=query.text.strip())
             )
         else:
-            for pattern in sqlite_patterns(query.text):
+            patterns = sqlite_patterns(query.text)
+            if not patterns:
+                # Only signs, no words ("%", "?"): nothing matches, as on PostgreSQL, rather
+                # than every lesson.
+                statement = statement.where(false())
+            for pattern in patterns:
                 statement = statement.where(col(Lesson.search_text).like(pattern, escape="\\"))
     for kind, values in query.tags.items():
         if values:
@@ -712,6 +741,10 @@ def pooled_evidence(
     """The random-effects pooled effect of one measure across the readable pilots of one
     intervention type (one hypothesis per pilot: the primary one, then the first by code).
 
+    The own organisation's pilots give the stored analysis of their hypotheses as they are
+    now. Another organisation's shared pilot gives the results of its latest published report
+    (protected, ``sharing.shared_report``), its hypothesis chosen among those that report
+    holds: one added or made primary since stays unseen until it is published.
     Fewer than three usable pilots: ``result.status == "too_few"`` with how many more are
     needed, never an error. Unknown measure: NotFoundError.
     """
@@ -729,27 +762,43 @@ def pooled_evidence(
         )
         .order_by(col(Pilot.id), col(Hypothesis.is_primary).desc(), col(Hypothesis.code))
     ).all()
-    chosen: dict[int, tuple[Pilot, Hypothesis]] = {}
+    own: dict[int, tuple[Pilot, Hypothesis]] = {}
+    others: dict[int, Pilot] = {}
     for pilot, hypothesis in pairs_all:
-        chosen.setdefault(pilot.id, (pilot, hypothesis))  # type: ignore[arg-type]
-    pairs = list(chosen.values())
-    results = _results_of(session, pairs, actor)
+        assert pilot.id is not None
+        if is_own(actor, pilot):
+            own.setdefault(pilot.id, (pilot, hypothesis))
+        else:
+            others[pilot.id] = pilot
+    # (pilot, hypothesis code, result, source) per pilot id
+    chosen: dict[int, tuple[Pilot, str, dict[str, Any] | None, str]] = {}
+    analysed = _results_of(session, list(own.values()), actor)
+    for pilot_id, (pilot, hypothesis) in own.items():
+        result, source = analysed.get(hypothesis.id, (None, "analysis"))  # type: ignore[arg-type]
+        chosen[pilot_id] = (pilot, hypothesis.code, result, source)
+    published = latest_published_outcomes(session, list(others.values()), actor=actor)
+    for pilot_id, pilot in others.items():
+        outcomes = sorted(
+            (o for o in published.get(pilot_id, {}).values() if o.measure_code == measure.code),
+            key=lambda o: (not o.is_primary, o.code),
+        )
+        if outcomes:
+            chosen[pilot_id] = (pilot, outcomes[0].code, outcomes[0].result, "report")
     studies, pilots = [], []
-    for pilot, hypothesis in pairs:
-        found = results.get(hypothesis.id)  # type: ignore[arg-type]
-        if found is None or found[0] is None:
+    for pilot_id in sorted(chosen):
+        pilot, code, result, source = chosen[pilot_id]
+        if result is None:
             continue
-        result, source = found
         label = f"{pilot.title} ({pilot.municipality})"
         studies.append(study_from_result(label, result))
         pilots.append(
             PooledPilot(
-                pilot_id=pilot.id,  # type: ignore[arg-type]
+                pilot_id=pilot_id,
                 slug=pilot.slug,
                 title=pilot.title,
                 municipality=pilot.municipality,
                 own=is_own(actor, pilot),
-                hypothesis_code=hypothesis.code,
+                hypothesis_code=code,
                 source=source,
             )
         )

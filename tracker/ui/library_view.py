@@ -68,6 +68,14 @@ register(
             "and those from pilots that other municipalities shared.",
         },
         "ui.lib.tab.lessons": {"nl": "Lessen", "en": "Lessons"},
+        "ui.lib.axis.difference": {
+            "nl": "Verschil in {unit} (0 = geen effect)",
+            "en": "Difference in {unit} (0 = no effect)",
+        },
+        "ui.lib.axis.log_ratio": {
+            "nl": "Log rate ratio (0 = geen verandering)",
+            "en": "Log rate ratio (0 = no change)",
+        },
         "ui.lib.tab.pooled": {"nl": "Gepoolde effecten", "en": "Pooled effects"},
         "ui.lib.search": {"nl": "Zoeken in de lessen", "en": "Search the lessons"},
         "ui.lib.search_help": {
@@ -348,6 +356,10 @@ def _pilot_link(view: EvidenceView, lang: str) -> str:
 def _number_from_address(name: str, lang: str) -> int | None:
     value = st.query_params.get(name, "")
     if value.isdigit():
+        # Arriving by st.page_link on this same page, Streamlit rewrites the address from the
+        # widgets bound to it (the search words stay) and drops this parameter; set it again,
+        # so the address in the bar opens this lesson or report when shared or reloaded.
+        st.query_params[name] = value
         return int(value)
     st.warning(t("ui.lib.bad_address", lang, value=value), icon=":material/link_off:")
     return None
@@ -594,7 +606,15 @@ def pooled_block(view: PooledView, lang: str, key: str) -> None:
     result = view.result
     if result.studies:
         # Untitled: the heading above names the group (a title would repeat it).
-        st.plotly_chart(charts.pooled_forest_plot(result, lang=lang), key=f"pool-chart-{key}")
+        axis = (
+            t("ui.lib.axis.log_ratio", lang)
+            if view.scale == "log_ratio"
+            else t("ui.lib.axis.difference", lang, unit=view.unit or view.measure_name)
+        )
+        st.plotly_chart(
+            charts.pooled_forest_plot(result, lang=lang, axis_title=axis),
+            key=f"pool-chart-{key}",
+        )
     for sentence in _pooled_sentences(view, lang):
         st.markdown(sentence)
     if result.dropped:
