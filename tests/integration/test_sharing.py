@@ -34,7 +34,16 @@ from tracker import migrate
 from tracker.analysis.pooling import pool_effects, study_from_result
 from tracker.db import session_scope
 from tracker.errors import ConflictError, NotFoundError, ValidationError
-from tracker.models import AuditEvent, HypothesisVerdict, Lesson, LessonEvidence, Pilot, User
+from tracker.models import (
+    AuditEvent,
+    HypothesisVerdict,
+    Lesson,
+    LessonEvidence,
+    Measure,
+    Measurement,
+    Pilot,
+    User,
+)
 from tracker.services import (
     access,
     accounts,
@@ -552,6 +561,33 @@ def test_a_shared_report_is_protected_against_small_numbers(world: World):
     assert _outcome(theirs, "H1") == _outcome(mine, "H1")
 
 
+def test_what_was_small_when_published_stays_hidden_after_the_data_are_corrected(world: World):
+    """The protection of a shared report is frozen with it: correcting the small counts later
+    (here every month of "meldingen" gets ten more events) does not reveal the published
+    points that rested on them."""
+    ids = world.ids
+    with rolled_back(world) as s:
+        published = sharing.shared_report(s, ids["A1"], actor=world.actors["A-analyst"])
+        frozen = {n.measure_code: set(n.periods) for n in published.small_numbers}
+        assert frozen["meldingen"] == SMALL_MONTHS
+        rows = s.exec(
+            select(Measurement).where(
+                Measurement.pilot_id == ids["A1"],
+                col(Measurement.measure_id).in_(
+                    select(Measure.id).where(Measure.code == "meldingen")
+                ),
+            )
+        ).all()
+        assert rows
+        for row in rows:
+            row.count = (row.count or 0) + 10
+            s.add(row)
+        s.flush()
+        theirs = sharing.shared_report(s, ids["A1"], actor=world.actors["B-analyst"])
+        own_months = _points(_outcome(published, "H2"))
+        assert _points(_outcome(theirs, "H2")) == own_months - SMALL_MONTHS
+
+
 # ------------------------------------------------------------------------------ sharing
 ALLOWED_TO_SHARE = {"A-owner", "A-member", "A-admin", SYSTEM}
 REFUSAL = {
@@ -764,3 +800,23 @@ def test_hypotheses_added_after_publication_stay_unseen_by_others(world: World):
         assert own[("wachttijd", NETWORK)] == 1
         mine = library.pooled_evidence(s, "contacten", NETWORK, actor=owner)
         assert mine.pilots[0].hypothesis_code == "H0"  # the new primary one, analysed now
+
+
+def test_evidence_naming_an_unpublished_hypothesis_shows_others_no_code_or_measure(world: World):
+    ids, owner, other = world.ids, world.actors["A-owner"], world.actors["B-analyst"]
+    with rolled_back(world) as s:
+        added = hypotheses.add_hypothesis(
+            s, ids["A1"], hypothesis_data("H5", "contacten", False), actor=owner
+        )
+        evidence = library.add_evidence(
+            s, ids["LA1"], EvidenceInput(ids["A1"], "supports", added.id), actor=owner
+        )
+
+        def row(actor: Actor) -> Any:
+            detail = library.lesson_detail(s, ids["LA1"], actor=actor)
+            return next(v for v in detail.supporting if v.id == evidence.id)
+
+        assert (row(owner).hypothesis_code, row(owner).measure_code) == ("H5", "contacten")
+        theirs = row(other)
+        assert (theirs.hypothesis_code, theirs.measure_code, theirs.verdict) == (None, None, None)
+        assert theirs.pilot_id == ids["A1"]  # the shared pilot itself is still named

@@ -44,6 +44,7 @@ __all__ = [
     "Recommendation",
     "ReportDraft",
     "ReportModel",
+    "SmallNumbers",
     "from_dict",
     "result_record",
 ]
@@ -282,6 +283,16 @@ class Publication:
 
 
 @dataclass(frozen=True)
+class SmallNumbers:
+    """The periods of one measure in which a count, numerator or denominator was below the
+    small-number threshold when the report was built (``tracker.io.suppression``). Kept in the
+    frozen report, so that a shared report stays protected even after the data are corrected."""
+
+    measure_code: str
+    periods: tuple[str, ...]  # ISO dates
+
+
+@dataclass(frozen=True)
 class ReportModel:
     pilot: PilotFacts
     as_of: str  # ISO date the data were read
@@ -292,6 +303,7 @@ class ReportModel:
     exploratory: tuple[Outcome, ...]
     draft: ReportDraft
     recommendation: Recommendation
+    small_numbers: tuple[SmallNumbers, ...] = ()
     schema_version: int = SCHEMA_VERSION
     publication: Publication | None = field(default=None, compare=False)
 

@@ -664,6 +664,10 @@ def lesson_detail(session: Session, lesson_id: int, *, actor: Actor) -> LessonDe
     for evidence, pilot, organisation_name in rows:
         hypothesis = hypotheses.get(evidence.hypothesis_id)  # type: ignore[arg-type]
         result = results.get(hypothesis.id)[0] if hypothesis and hypothesis.id in results else None  # type: ignore[index]
+        if hypothesis is not None and result is None and not is_own(actor, pilot):
+            # Another organisation's hypothesis that its published report does not hold: not
+            # even its code and measure are shown (they are not published).
+            hypothesis = None
         result = result or {}
         views.append(
             EvidenceView(

@@ -157,6 +157,9 @@ def _as_read_by_others(
 ) -> ReportModel:
     """A published report as another organisation reads it: no journal, protected results, and
     no people: the owner, the publisher and the authors of amendments become the organisation."""
+    frozen = {(pilot_id, s.measure_code): set(s.periods) for s in model.small_numbers}
+    # What was small when the report was published stays hidden, and so does what is small now.
+    lost = {key: lost.get(key, set()) | frozen.get(key, set()) for key in {*lost, *frozen}}
     publication = model.publication
     if publication is not None:
         publication = dataclasses.replace(publication, published_by=organisation)
