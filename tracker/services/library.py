@@ -363,6 +363,14 @@ def _insert_evidence(
 
 
 # ------------------------------------------------------------------------------------ writing
+def _lesson_snapshot(lesson: Lesson, tags: dict[str, list[str]]) -> dict[str, Any]:
+    """What the audit trail keeps of a lesson: its row with its tags, without the search text
+    (derived from the rest)."""
+    data = (snapshot(lesson) or {}) | {"tags": tags}
+    data.pop("search_text", None)
+    return data
+
+
 def propose_lesson(
     session: Session,
     data: LessonCreate | dict[str, Any],
@@ -394,8 +402,7 @@ def propose_lesson(
     session.flush()
     assert lesson.id is not None
     _store_tags(session, lesson.id, tags)
-    after = (snapshot(lesson) or {}) | {"tags": tags}
-    after.pop("search_text", None)
+    after = _lesson_snapshot(lesson, tags)
     audit.record(
         session,
         actor=actor,
@@ -430,7 +437,7 @@ def update_lesson(
     explanation = (
         valid.explanation if valid.explanation is not None else lesson.explanation
     ).strip()
-    before = (snapshot(lesson) or {}) | {"tags": current}
+    before = _lesson_snapshot(lesson, current)
     guarded_update(
         session,
         Lesson,
@@ -451,10 +458,7 @@ def update_lesson(
             session.delete(row)
         session.flush()
         _store_tags(session, lesson_id, tags)
-    for snap in (before,):
-        snap.pop("search_text", None)
-    after = (snapshot(lesson) or {}) | {"tags": tags}
-    after.pop("search_text", None)
+    after = _lesson_snapshot(lesson, tags)
     audit.record(
         session,
         actor=actor,
