@@ -43,8 +43,15 @@ format: $(BIN)/tracker  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# BENCH=name runs only the benchmarks whose module name contains it (e.g. BENCH=library).
+# bench_library needs PostgreSQL: BENCH_DATABASE_URL (or TEST_DATABASE_URL), e.g.
+#   make bench BENCH=library BENCH_DATABASE_URL=postgresql+psycopg://user:pw@localhost/db
+# It works in its own schema (bench_library), dropped afterwards; without a URL it says it
+# was skipped.
+BENCH ?=
+
 bench: setup  ## speed and memory benchmarks, as ratios against the bare library calls
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH)
 
 clean:  ## remove the environment and the local database (not the demo files)
 	rm -rf $(VENV) .tools data/*.db data/*.db-*

@@ -378,9 +378,13 @@ def open_expanders(page) -> None:
     """Open every closed expander in view, as a reader who wants to see everything does
     (client-side only: no rerun), so that the forms inside are checked too."""
     closed = main_area(page).locator('[data-testid="stExpander"] details:not([open]) > summary')
-    for summary in closed.all():
-        if summary.is_visible():
-            summary.click()
+    # One at a time from the top: the locator is live, so after opening one the positions of the
+    # others shift (a list taken up front would skip every second expander).
+    for _ in range(100):
+        visible = [summary for summary in closed.all() if summary.is_visible()]
+        if not visible:
+            break
+        visible[0].click()
     wait_quiet(page)
 
 
