@@ -15,6 +15,7 @@ cannot disagree with them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import types
@@ -346,9 +347,14 @@ def _convert(hint: Any, value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _fields_of(cls: type) -> tuple[dict[str, Any], frozenset[str]]:
+    # Resolving the hints is most of the time of reading a report back: once per class.
+    return typing.get_type_hints(cls), frozenset(f.name for f in dataclasses.fields(cls))
+
+
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:
     """Rebuild a (nested) dataclass from ``dataclasses.asdict`` output read back from JSON."""
-    hints = typing.get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    hints, known = _fields_of(cls)
     kwargs = {name: _convert(hints[name], value) for name, value in data.items() if name in known}
     return cls(**kwargs)

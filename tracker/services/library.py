@@ -56,7 +56,7 @@ from tracker.services.common import snapshot, validate
 from tracker.services.pilots import checked_pilot
 from tracker.services.sharing import (
     is_own,
-    latest_published_outcomes,
+    latest_published_results,
     readable_pilot,
     visible_pilots,
 )
@@ -627,12 +627,12 @@ def _results_of(
         ):
             out[verdict.hypothesis_id] = (verdict.result_json, "analysis")
     others = {p.id: p for p, h in pairs if not is_own(actor, p)}
-    published = latest_published_outcomes(session, list(others.values()), actor=actor)
+    published = latest_published_results(session, list(others.values()), actor=actor)
     for pilot, hypothesis in pairs:
         if pilot.id in others:
-            outcome = published.get(pilot.id, {}).get(hypothesis.code)  # type: ignore[arg-type]
-            if outcome is not None:
-                out[hypothesis.id] = (outcome.result, "report")  # type: ignore[index]
+            found = {r.code: r for r in published.get(pilot.id, [])}  # type: ignore[arg-type]
+            if hypothesis.code in found:
+                out[hypothesis.id] = (found[hypothesis.code].result, "report")  # type: ignore[index]
     return out
 
 
@@ -784,10 +784,10 @@ def pooled_evidence(
     for pilot_id, (pilot, hypothesis) in own.items():
         result, source = analysed.get(hypothesis.id, (None, "analysis"))  # type: ignore[arg-type]
         chosen[pilot_id] = (pilot, hypothesis.code, result, source)
-    published = latest_published_outcomes(session, list(others.values()), actor=actor)
+    published = latest_published_results(session, list(others.values()), actor=actor)
     for pilot_id, pilot in others.items():
         outcomes = sorted(
-            (o for o in published.get(pilot_id, {}).values() if o.measure_code == measure.code),
+            (o for o in published.get(pilot_id, []) if o.measure_code == measure.code),
             key=lambda o: (not o.is_primary, o.code),
         )
         if outcomes:

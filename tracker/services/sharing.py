@@ -20,6 +20,8 @@ pilot's own organisation keeps reading everything as before (``tracker.services.
 from __future__ import annotations
 
 import dataclasses
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, or_
@@ -32,14 +34,16 @@ from tracker.models import Measure, Organisation, Pilot, Report, utcnow
 from tracker.reports.model import Line, Outcome, ReportModel
 from tracker.services import audit
 from tracker.services.access import AccessDenied, Action, Actor, visible_organisation
-from tracker.services.common import snapshot
+from tracker.services.common import sha256_hex, snapshot
 from tracker.services.exports import default_threshold, measurements_frame
 from tracker.services.pilots import checked_pilot, get_pilot
-from tracker.services.reports import published_report, report_model
+from tracker.services.reports import ReportIntegrityError, published_report
 from tracker.services.versioning import guarded_update
 
 __all__ = [
+    "PublishedResult",
     "is_own",
+    "latest_published_results",
     "readable_pilot",
     "share_pilot",
     "shared_report",
@@ -207,38 +211,78 @@ def shared_report(
     return _as_read_by_others(model, pilot_id, _protection(session, [pilot]), organisation)
 
 
-def latest_published_outcomes(
-    session: Session, pilots: list[Pilot], *, actor: Actor
-) -> dict[int, dict[str, Outcome]]:
-    """Per pilot id, its latest published report's outcomes by hypothesis code, as the actor
-    may read them (as ``shared_report`` gives them). Pilots without a publication, and pilots
-    the actor may not read, are left out. Three queries however many pilots: the latest
-    reports, the measurements of the other organisations' pilots, nothing per pilot."""
-    readable = [p for p in pilots if is_own(actor, p) or p.shared_at is not None]
-    ids = [p.id for p in readable]
-    if not ids:
-        return {}
+@dataclass(frozen=True)
+class PublishedResult:
+    """One hypothesis' result as its pilot's latest report published it (protected for
+    readers of another organisation)."""
+
+    code: str
+    measure_code: str
+    is_primary: bool
+    result: dict[str, Any]
+
+
+def _latest_reports(session: Session, ids: list[int]) -> list[Report]:
     latest = (
         select(Report.pilot_id, func.max(Report.number).label("number"))
         .where(col(Report.pilot_id).in_(ids))
         .group_by(Report.pilot_id)
         .subquery()
     )
-    rows = session.exec(
-        select(Report).join(
-            latest,
-            and_(col(Report.pilot_id) == latest.c.pilot_id, col(Report.number) == latest.c.number),
-        )
-    ).all()
-    others = [p for p in readable if not is_own(actor, p)]
-    lost = _protection(session, others) if others else {}
-    other_organisation = {p.id: p.organisation_id for p in others}
-    names = _organisation_names(session, others) if others else {}
-    out: dict[int, dict[str, Outcome]] = {}
-    for row in rows:
-        model = report_model(row)
-        if row.pilot_id in other_organisation:
-            organisation = names[other_organisation[row.pilot_id]]
-            model = _as_read_by_others(model, row.pilot_id, lost, organisation)
-        out[row.pilot_id] = {o.code: o for o in model.outcomes}
+    return list(
+        session.exec(
+            select(Report).join(
+                latest,
+                and_(
+                    col(Report.pilot_id) == latest.c.pilot_id,
+                    col(Report.number) == latest.c.number,
+                ),
+            )
+        ).all()
+    )
+
+
+def _one_point(result: dict[str, Any]) -> bool:
+    return (result.get("n_before") or 0) <= 1 or (result.get("n_after") or 0) <= 1
+
+
+def latest_published_results(
+    session: Session, pilots: list[Pilot], *, actor: Actor
+) -> dict[int, list[PublishedResult]]:
+    """Per readable pilot with a publication, the results of its latest report, protected as
+    ``shared_report`` protects them, without rebuilding the whole report: the pooled view
+    reads hundreds of them. Only results that rest on one data point can lose numbers
+    (``protect_result``), so only their pilots' measurements are read."""
+    readable = {p.id: p for p in pilots if is_own(actor, p) or p.shared_at is not None}
+    if not readable:
+        return {}
+    out: dict[int, list[PublishedResult]] = {}
+    pending: list[tuple[int, int]] = []  # (pilot id, index) to check against current data
+    for row in _latest_reports(session, list(readable)):  # type: ignore[arg-type]
+        if sha256_hex(row.content) != row.content_hash:
+            raise ReportIntegrityError(str(row.pilot_id), row.number)
+        content = json.loads(row.content)
+        own = is_own(actor, readable[row.pilot_id])
+        frozen = {n["measure_code"] for n in content.get("small_numbers") or ()}
+        results = out.setdefault(row.pilot_id, [])
+        for outcome in content["outcomes"]:
+            result = outcome["result"]
+            if not own and _one_point(result):
+                if outcome["measure_code"] in frozen:
+                    result = protect_result(result, measure_lost=True)
+                else:
+                    pending.append((row.pilot_id, len(results)))
+            results.append(
+                PublishedResult(
+                    outcome["code"], outcome["measure_code"], bool(outcome["is_primary"]), result
+                )
+            )
+    if pending:
+        lost = _protection(session, [readable[pilot_id] for pilot_id, _ in pending])
+        for pilot_id, index in pending:
+            item = out[pilot_id][index]
+            if (pilot_id, item.measure_code) in lost:
+                out[pilot_id][index] = dataclasses.replace(
+                    item, result=protect_result(item.result, measure_lost=True)
+                )
     return out
