@@ -241,3 +241,29 @@ def test_a_result_without_an_estimate_or_interval_is_dropped_and_named(result):
     assert pooled.status == "pooled" and pooled.k == 3
     # Left out entirely: the pooled numbers are those of the usable studies alone.
     assert dataclasses.replace(pooled, dropped=()) == pool_effects(usable)
+
+
+@pytest.mark.parametrize(
+    ("relative", "scale", "usable"),
+    [
+        (True, "log_ratio", True),
+        (False, "difference", True),
+        (False, "log_ratio", False),  # a count analysed as an SPC chart: a rate difference
+        (True, "difference", False),
+        (True, None, True),
+        (False, None, True),
+    ],
+)
+def test_a_result_on_another_scale_than_the_pooled_one_is_dropped(relative, scale, usable):
+    result = {
+        "estimate": -0.2,
+        "se": 0.05,
+        "ci_low": -0.3,
+        "ci_high": -0.1,
+        "alpha": 0.05,
+        "estimate_is_relative": relative,
+    }
+    study = study_from_result("p", result, scale)
+    assert math.isfinite(study.se) is usable
+    pooled = pool_effects([study, Study("q", 0.1, 0.1), Study("r", 0.2, 0.1)])
+    assert ("p" in pooled.dropped) is not usable

@@ -175,7 +175,10 @@ def test_evidence_added_and_removed_later_moves_the_status_and_is_audited(engine
         ).all()
         assert session.get(LessonEvidence, against) is None
     assert [e[0] for e in events] == ["create", "create", "create", "delete"]
-    assert events[-1][1:] == (against, ids["P2"], ACTOR.name)
+    # Every evidence event is kept under the lesson's own pilot (P0), whichever pilot it cites:
+    # a cited pilot may belong to another organisation, whose history must not show it.
+    assert events[-1][1:] == (against, ids["P0"], ACTOR.name)
+    assert {e[2] for e in events} == {ids["P0"]}
 
 
 def test_the_status_filter_keeps_the_lessons_with_that_status(engine, three_pilots):

@@ -820,3 +820,72 @@ def test_evidence_naming_an_unpublished_hypothesis_shows_others_no_code_or_measu
         theirs = row(other)
         assert (theirs.hypothesis_code, theirs.measure_code, theirs.verdict) == (None, None, None)
         assert theirs.pilot_id == ids["A1"]  # the shared pilot itself is still named
+
+
+def test_a_protected_result_keeps_no_sentence_reason_or_delta_that_holds_its_numbers(
+    world: World,
+):
+    """The table's numbers go, and so do the words written from them: the summary sentences,
+    the verdict's reason (it quotes the interval) and δ (a relative δ is a share of the
+    baseline). Nothing of the level or the effect is left in the rendered report."""
+    from tracker.reports.render_markdown import render_markdown
+    from tracker.reports.writer import write_report
+
+    ids = world.ids
+    with session_scope(world.engine, read_only=True) as s:
+        mine = sharing.shared_report(s, ids["A1"], actor=world.actors["A-analyst"])
+        theirs = sharing.shared_report(s, ids["A1"], actor=world.actors["B-analyst"])
+    own_h3, other_h3 = _outcome(mine, "H3"), _outcome(theirs, "H3")
+    assert own_h3.summary_nl and own_h3.result["verdict_reason_nl"]
+    assert (other_h3.summary_nl, other_h3.summary_en) == ("", "")
+    assert other_h3.result["verdict_reason_nl"] == other_h3.result["verdict_reason_en"] == ""
+    assert other_h3.result["delta"] is None and other_h3.min_effect is None
+    assert {"delta", "verdict_reason_nl", "verdict_reason_en"} <= set(other_h3.result["suppressed"])
+    for lang in ("nl", "en"):
+        text = render_markdown(write_report(theirs, lang=lang))
+        assert own_h3.summary(lang) not in text
+        assert own_h3.result[f"verdict_reason_{lang}"] not in text
+    # An unprotected outcome keeps its words.
+    assert _outcome(theirs, "H1").summary_nl == _outcome(mine, "H1").summary_nl != ""
+
+
+def test_evidence_is_audited_under_the_lessons_own_pilot_not_another_organisations(
+    world: World,
+):
+    """B's lesson citing A's shared pilot: the event goes into B's pilot history, never A's
+    (whose history tab would show B's people and notes)."""
+    ids, b_owner = world.ids, world.actors["B-owner"]
+    with rolled_back(world) as s:
+        lesson = library.propose_lesson(
+            s,
+            {
+                "statement": "Een vaste gespreksleider maakt het verschil voor de opkomst",
+                "pilot_id": ids["B1"],
+            },
+            actor=b_owner,
+            evidence=[EvidenceInput(ids["A1"], "contradicts", note="B intern: twijfel")],
+        )
+        events = s.exec(select(AuditEvent).where(AuditEvent.entity == "lesson_evidence")).all()
+        created = [e for e in events if (e.after or {}).get("lesson_id") == lesson.id]
+        assert [e.pilot_id for e in created] == [ids["B1"]]
+        [row] = s.exec(select(LessonEvidence).where(LessonEvidence.lesson_id == lesson.id)).all()
+        library.remove_evidence(s, row.id, actor=b_owner)
+        removed = s.exec(
+            select(AuditEvent).where(
+                AuditEvent.entity == "lesson_evidence", AuditEvent.action == "delete"
+            )
+        ).all()
+        assert [e.pilot_id for e in removed if e.entity_id == row.id] == [ids["B1"]]
+        assert all(
+            (e.after or e.before or {}).get("note") != "B intern: twijfel"
+            for e in s.exec(select(AuditEvent).where(AuditEvent.pilot_id == ids["A1"])).all()
+        )
+
+
+def test_another_organisations_lesson_names_the_organisation_not_the_person(world: World):
+    ids = world.ids
+    with session_scope(world.engine, read_only=True) as s:
+        mine = library.lesson_detail(s, ids["LA1"], actor=world.actors["A-analyst"])
+        theirs = library.lesson_detail(s, ids["LA1"], actor=world.actors["B-analyst"])
+    assert "@" in mine.created_by
+    assert theirs.created_by == theirs.organisation != ""

@@ -160,7 +160,7 @@ def pool_effects(
 SCALES = {"continuous": "difference", "proportion": "difference", "count": "log_ratio"}
 
 
-def study_from_result(label: str, result: Mapping[str, Any]) -> Study:
+def study_from_result(label: str, result: Mapping[str, Any], scale: str | None = None) -> Study:
     """One pilot's result (``AnalysisResult.to_dict`` or a report's result record) as a study
     on the common scale of its measure kind.
 
@@ -172,15 +172,18 @@ def study_from_result(label: str, result: Mapping[str, Any]) -> Study:
       intervals this is the model's own standard error; for exact intervals an approximation.
 
     A result without an estimate or interval gives a study with a NaN standard error, which
-    ``pool_effects`` leaves out and names in ``dropped``.
+    ``pool_effects`` leaves out and names in ``dropped``; so does a result on another scale than
+    ``scale`` (when given): a count analysed as an SPC chart gives a rate difference, which must
+    not be pooled with log rate ratios.
     """
     nan = float("nan")
     estimate, low, high = (result.get(k) for k in ("estimate", "ci_low", "ci_high"))
     alpha = float(result.get("alpha") or 0.05)
     z = float(stats.norm.ppf(1 - alpha / 2))
-    if estimate is None:
+    relative = bool(result.get("estimate_is_relative"))
+    if estimate is None or (scale is not None and relative != (scale == "log_ratio")):
         return Study(label, nan, nan)
-    if result.get("estimate_is_relative"):
+    if relative:
         if low is None or high is None or min(estimate, low, high) <= -1:
             return Study(label, nan, nan)
         return Study(label, math.log1p(estimate), (math.log1p(high) - math.log1p(low)) / (2 * z))

@@ -200,8 +200,9 @@ def lost_periods(suppressed: Suppressed) -> dict[tuple[str, str], set[str]]:
 def protect_result(result: Mapping[str, Any], measure_lost: bool) -> dict[str, Any]:
     """Rule 3 for one result (``AnalysisResult.to_dict`` or a report's result record), as
     ``suppress_results`` does for a row of the results table: when its measure lost a cell and
-    a level rests on one data point, the levels and effects and the numeric details go, and
-    ``suppressed`` names them. Anything else comes back unchanged (as a copy)."""
+    a level rests on one data point, the levels and effects and the numeric details go, and so
+    do the verdict's reason (it quotes the interval) and δ (a relative δ is a share of the
+    baseline); ``suppressed`` names them. Anything else comes back unchanged (as a copy)."""
     out = dict(result)
     one_point = (out.get("n_before") or 0) <= 1 or (out.get("n_after") or 0) <= 1
     if not (measure_lost and one_point):
@@ -209,6 +210,11 @@ def protect_result(result: Mapping[str, Any], measure_lost: bool) -> dict[str, A
     removed = [name for name in RESULT_LEVEL_FIELDS if out.get(name) is not None]
     for name in removed:
         out[name] = None
+    # The verdict's reason quotes the interval, and a relative δ is a share of the baseline.
+    for name in ("delta", "verdict_reason_nl", "verdict_reason_en"):
+        if out.get(name) not in (None, ""):
+            out[name] = None if name == "delta" else ""
+            removed.append(name)
     details = out.get("details")
     if isinstance(details, Mapping):
         out["details"] = _strip_numbers(details, "details", removed)

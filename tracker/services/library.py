@@ -359,7 +359,11 @@ def _insert_evidence(
         note=item.note.strip()[:2000],
         added_by=actor.name,
     )
-    return audit.insert(session, row, entity="lesson_evidence", actor=actor, pilot_id=item.pilot_id)
+    # Under the lesson's own pilot: the evidence pilot may belong to another organisation, whose
+    # history tab must not show this organisation's people and notes.
+    return audit.insert(
+        session, row, entity="lesson_evidence", actor=actor, pilot_id=lesson.pilot_id
+    )
 
 
 # ------------------------------------------------------------------------------------ writing
@@ -484,7 +488,7 @@ def remove_evidence(session: Session, evidence_id: int, *, actor: Actor) -> None
     row = session.get(LessonEvidence, evidence_id)
     if row is None:
         raise NotFoundError("lesson_evidence", evidence_id)
-    _lesson_for_writing(session, row.lesson_id, actor)
+    lesson = _lesson_for_writing(session, row.lesson_id, actor)
     before = snapshot(row)
     session.delete(row)
     session.flush()
@@ -494,7 +498,7 @@ def remove_evidence(session: Session, evidence_id: int, *, actor: Actor) -> None
         action="delete",
         entity="lesson_evidence",
         entity_id=evidence_id,
-        pilot_id=row.pilot_id,
+        pilot_id=lesson.pilot_id,
         before=before,
     )
 
@@ -701,17 +705,19 @@ def lesson_detail(session: Session, lesson_id: int, *, actor: Actor) -> LessonDe
         for group in pool_groups(session, actor=actor, measures=tags.get(TagKind.measure, ()))
         if group.intervention_type in tags.get(TagKind.intervention_type, ())
     )
+    own_lesson = actor.is_system or lesson.organisation_id == actor.organisation_id
     return LessonDetail(
         id=lesson_id,
         statement=lesson.statement,
         explanation=lesson.explanation,
         status=lesson_status(pro, contra),
         version=lesson.version,
-        own=actor.is_system or lesson.organisation_id == actor.organisation_id,
+        own=own_lesson,
         organisation=organisation.name if organisation else "",
         pilot_id=lesson.pilot_id,
         pilot_title=source.title,
-        created_by=lesson.created_by,
+        # Another organisation's people are not named: the organisation proposed it.
+        created_by=lesson.created_by if own_lesson else (organisation.name if organisation else ""),
         tags=tags,
         supporting=tuple(v for v in views if v.stance == LessonStance.supports),
         contradicting=tuple(v for v in views if v.stance == LessonStance.contradicts),
@@ -770,20 +776,22 @@ def pooled_evidence(
         )
         .order_by(col(Pilot.id), col(Hypothesis.is_primary).desc(), col(Hypothesis.code))
     ).all()
-    own: dict[int, tuple[Pilot, Hypothesis]] = {}
+    own: list[tuple[Pilot, Hypothesis]] = []
     others: dict[int, Pilot] = {}
     for pilot, hypothesis in pairs_all:
         assert pilot.id is not None
         if is_own(actor, pilot):
-            own.setdefault(pilot.id, (pilot, hypothesis))
+            own.append((pilot, hypothesis))
         else:
             others[pilot.id] = pilot
     # (pilot, hypothesis code, result, source) per pilot id
     chosen: dict[int, tuple[Pilot, str, dict[str, Any] | None, str]] = {}
-    analysed = _results_of(session, list(own.values()), actor)
-    for pilot_id, (pilot, hypothesis) in own.items():
+    analysed = _results_of(session, own, actor)
+    # Per own pilot the first hypothesis (primary first, then by code) that has a result.
+    for pilot, hypothesis in own:
         result, source = analysed.get(hypothesis.id, (None, "analysis"))  # type: ignore[arg-type]
-        chosen[pilot_id] = (pilot, hypothesis.code, result, source)
+        if pilot.id not in chosen or chosen[pilot.id][2] is None:  # type: ignore[index]
+            chosen[pilot.id] = (pilot, hypothesis.code, result, source)  # type: ignore[index]
     published = latest_published_results(session, list(others.values()), actor=actor)
     for pilot_id, pilot in others.items():
         outcomes = sorted(
@@ -798,7 +806,7 @@ def pooled_evidence(
         if result is None:
             continue
         label = f"{pilot.title} ({pilot.municipality})"
-        studies.append(study_from_result(label, result))
+        studies.append(study_from_result(label, result, SCALES[str(measure.kind)]))
         pilots.append(
             PooledPilot(
                 pilot_id=pilot_id,

@@ -151,8 +151,12 @@ def _protected_outcome(outcome: Outcome, lost: set[str] | None) -> Outcome:
         Line(line.key, tuple(p for p in line.points if p[0][:10] not in lost))
         for line in outcome.lines
     )
+    result = protect_result(outcome.result, measure_lost=True)
+    if not result.get("suppressed"):
+        return dataclasses.replace(outcome, lines=lines)
+    # The sentences were written from the numbers just left out: they go too, and so does δ.
     return dataclasses.replace(
-        outcome, result=protect_result(outcome.result, measure_lost=True), lines=lines
+        outcome, result=result, lines=lines, summary_nl="", summary_en="", min_effect=None
     )
 
 
