@@ -751,3 +751,34 @@ def test_suggestions_turn_the_pilots_verdicts_into_tags_and_evidence(engine, poo
         if verdicts[code] in side
     ]
     assert expected and evidence == expected
+
+
+def test_the_status_filter_sends_the_matches_as_a_subquery_not_one_bind_per_lesson(
+    engine, three_pilots
+):
+    """Thousands of matching lessons must not become thousands of bind parameters (PostgreSQL
+    takes at most 65,535, SQLite 32,766): the evidence of the matches is read with the search
+    itself as a subquery. Here 30 lessons: no statement binds anywhere near 30 values."""
+    from sqlalchemy import event
+
+    ids = three_pilots
+    with session_scope(engine) as session:
+        for n in range(30):
+            propose(
+                session,
+                ids["P0"],
+                statement=f"Les nummer {n} over netwerkbijeenkomsten en buren",
+                evidence=[EvidenceInput(ids["P0"], "supports")],
+            )
+    sizes: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        sizes.append(len(parameters) if hasattr(parameters, "__len__") else 0)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = search(engine, status="emerging", limit=5)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert page.total == 30 and len(page.rows) == 5
+    assert max(sizes) < 30, sizes

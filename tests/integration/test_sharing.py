@@ -36,6 +36,7 @@ from tracker.db import session_scope
 from tracker.errors import ConflictError, NotFoundError, ValidationError
 from tracker.models import (
     AuditEvent,
+    Hypothesis,
     HypothesisVerdict,
     Lesson,
     LessonEvidence,
@@ -889,3 +890,27 @@ def test_another_organisations_lesson_names_the_organisation_not_the_person(worl
         theirs = library.lesson_detail(s, ids["LA1"], actor=world.actors["B-analyst"])
     assert "@" in mine.created_by
     assert theirs.created_by == theirs.organisation != ""
+
+
+def test_another_organisation_sees_the_measure_its_report_published(world: World):
+    """A1's H1 is still a draft, so its measure may change after the publication; readers of
+    another organisation see the measure of the published result, the own organisation the
+    current one."""
+    ids, owner = world.ids, world.actors["A-owner"]
+    with rolled_back(world) as s:
+        current = s.get(Hypothesis, ids["A1.H1"])
+        assert current is not None
+        hypotheses.update_hypothesis(
+            s,
+            ids["A1.H1"],
+            {"measure_code": "meldingen"},
+            expected_version=current.version,
+            actor=owner,
+        )
+
+        def measure_of(actor: Actor) -> str | None:
+            detail = library.lesson_detail(s, ids["LA1"], actor=actor)
+            return next(v.measure_code for v in detail.supporting if v.pilot_id == ids["A1"])
+
+        assert measure_of(world.actors["B-analyst"]) == "contacten"
+        assert measure_of(world.actors["A-analyst"]) == "meldingen"

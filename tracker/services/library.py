@@ -514,7 +514,7 @@ def _visible_lessons(actor: Actor) -> Any:
 
 
 def _stances(
-    session: Session, lesson_ids: Sequence[int], actor: Actor
+    session: Session, lesson_ids: Sequence[int], actor: Actor, among: Any = None
 ) -> dict[int, tuple[set[int], set[int]]]:
     """Per lesson the distinct pilots the actor may see on each side."""
     out: dict[int, tuple[set[int], set[int]]] = {i: (set(), set()) for i in lesson_ids}
@@ -523,14 +523,21 @@ def _stances(
     rows = session.exec(
         select(LessonEvidence.lesson_id, LessonEvidence.pilot_id, LessonEvidence.stance)
         .join(Pilot, col(Pilot.id) == LessonEvidence.pilot_id)
-        .where(col(LessonEvidence.lesson_id).in_(lesson_ids), visible_pilots(actor))
+        .where(
+            # ``among``: the select the ids came from. Thousands of matches are then one
+            # subquery, not thousands of bind parameters (PostgreSQL takes at most 65,535).
+            col(LessonEvidence.lesson_id).in_(among if among is not None else lesson_ids),
+            visible_pilots(actor),
+        )
     ).all()
     for lesson_id, pilot_id, stance in rows:
-        out[lesson_id][0 if stance == LessonStance.supports else 1].add(pilot_id)
+        if lesson_id in out:
+            out[lesson_id][0 if stance == LessonStance.supports else 1].add(pilot_id)
     return out
 
 
-def _filtered_ids(session: Session, query: LessonQuery, actor: Actor) -> list[int]:
+def _filtered(session: Session, query: LessonQuery, actor: Actor) -> Any:
+    """The select of the ids of the lessons the actor may read that match ``query``."""
     statement = (
         select(Lesson.id)
         .join(Pilot, col(Pilot.id) == Lesson.pilot_id)
@@ -561,7 +568,13 @@ def _filtered_ids(session: Session, query: LessonQuery, actor: Actor) -> list[in
                     )
                 )
             )
-    statement = statement.order_by(col(Lesson.updated_at).desc(), col(Lesson.id).desc())
+    return statement
+
+
+def _filtered_ids(session: Session, query: LessonQuery, actor: Actor) -> list[int]:
+    statement = _filtered(session, query, actor).order_by(
+        col(Lesson.updated_at).desc(), col(Lesson.id).desc()
+    )
     return list(session.exec(statement).all())  # type: ignore[arg-type]
 
 
@@ -570,7 +583,7 @@ def search_lessons(session: Session, query: LessonQuery, *, actor: Actor) -> Les
     access.require(session, actor, Action.view)
     ids = _filtered_ids(session, query, actor)
     if query.status:
-        stances = _stances(session, ids, actor)
+        stances = _stances(session, ids, actor, among=_filtered(session, query, actor))
         ids = [i for i in ids if lesson_status(*stances[i]) == query.status]
     page_ids = ids[query.offset : query.offset + query.limit]
     stances = _stances(session, page_ids, actor)
@@ -636,7 +649,12 @@ def _results_of(
         if pilot.id in others:
             found = {r.code: r for r in published.get(pilot.id, [])}  # type: ignore[arg-type]
             if hypothesis.code in found:
-                out[hypothesis.id] = (found[hypothesis.code].result, "report")  # type: ignore[index]
+                item = found[hypothesis.code]
+                # The measure as published rides along in the result (a draft may move since).
+                out[hypothesis.id] = (  # type: ignore[index]
+                    item.result | {"measure_code": item.measure_code},
+                    "report",
+                )
     return out
 
 
@@ -689,7 +707,11 @@ def lesson_detail(session: Session, lesson_id: int, *, actor: Actor) -> LessonDe
                 stance=str(evidence.stance),
                 note=evidence.note,
                 hypothesis_code=hypothesis.code if hypothesis else None,
-                measure_code=measures.get(hypothesis.measure_id) if hypothesis else None,
+                measure_code=(
+                    result.get("measure_code") or measures.get(hypothesis.measure_id)
+                    if hypothesis
+                    else None
+                ),
                 verdict=result.get("verdict"),
                 estimate=result.get("estimate"),
                 ci_low=result.get("ci_low"),

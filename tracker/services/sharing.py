@@ -42,11 +42,13 @@ from tracker.services.versioning import guarded_update
 
 __all__ = [
     "PublishedResult",
+    "SharedReport",
     "is_own",
     "latest_published_results",
     "readable_pilot",
     "share_pilot",
     "shared_report",
+    "shared_report_view",
     "visible_pilots",
 ]
 
@@ -290,3 +292,28 @@ def latest_published_results(
                     item, result=protect_result(item.result, measure_lost=True)
                 )
     return out
+
+
+@dataclass(frozen=True)
+class SharedReport:
+    """What the library's shared-report view shows: the report as the reader may read it,
+    and the pilot it belongs to."""
+
+    model: ReportModel
+    own: bool
+    slug: str
+    title: str
+    organisation: str
+
+
+def shared_report_view(session: Session, pilot_id: int, *, actor: Actor) -> SharedReport:
+    """``shared_report`` with the pilot's slug, title and organisation (same refusals)."""
+    pilot = readable_pilot(session, pilot_id, actor)
+    model = shared_report(session, pilot_id, actor=actor)
+    return SharedReport(
+        model=model,
+        own=is_own(actor, pilot),
+        slug=pilot.slug,
+        title=pilot.title,
+        organisation=_organisation_names(session, [pilot]).get(pilot.organisation_id, ""),
+    )

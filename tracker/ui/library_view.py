@@ -23,7 +23,6 @@ from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
 from tracker import charts
 from tracker.analysis.lesson_status import LESSON_STATUSES
@@ -31,7 +30,6 @@ from tracker.analysis.numbers import format_number, format_percent, format_signe
 from tracker.errors import TrackerError
 from tracker.i18n import register, t
 from tracker.io.text import inert_markdown
-from tracker.models import Organisation
 from tracker.reports.writer import write_report
 from tracker.services.access import Actor
 from tracker.services.library import (
@@ -47,7 +45,7 @@ from tracker.services.library import (
     tag_options,
 )
 from tracker.services.measures import list_measures
-from tracker.services.sharing import is_own, readable_pilot, shared_report
+from tracker.services.sharing import shared_report_view
 from tracker.ui.data import read
 from tracker.ui.lessons_view import report_preview
 from tracker.vocabulary import TAG_KINDS, TagKind, intervention_type_label, tag_label
@@ -796,26 +794,20 @@ def _lesson_view(who: Actor, lang: str) -> None:
 
 
 # ------------------------------------------------------------------------ a shared report
-def _shared(session: Session, pilot_id: int, who: Actor) -> dict[str, Any]:
-    pilot = readable_pilot(session, pilot_id, who)
-    model = shared_report(session, pilot_id, actor=who)
-    organisation = session.get(Organisation, pilot.organisation_id)
-    return {
-        "model": model,
-        "own": is_own(who, pilot),
-        "slug": pilot.slug,
-        "title": pilot.title,
-        "organisation": organisation.name if organisation else "",
-    }
-
-
 def _shared_view(who: Actor, lang: str) -> None:
     _back(lang)
     pilot_id = _number_from_address("shared", lang)
     if pilot_id is None:
         return
     try:
-        shared = read(lambda s: _shared(s, pilot_id, who))
+        view = read(lambda s: shared_report_view(s, pilot_id, actor=who))
+        shared = {
+            "model": view.model,
+            "own": view.own,
+            "slug": view.slug,
+            "title": view.title,
+            "organisation": view.organisation,
+        }
     except TrackerError as exc:
         _refused(exc, lang)
         return
