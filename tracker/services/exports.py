@@ -38,6 +38,7 @@ from tracker.io.export_tables import (
 )
 from tracker.io.suppression import (
     Suppressed,
+    lost_periods,
     mark_for,
     suppress_measurements,
     suppress_results,
@@ -599,8 +600,7 @@ class _Export:
 
     def kinds(self) -> dict[str, str]:
         if self._kinds is None:
-            rows = self.session.exec(select(Measure.code, Measure.kind)).all()  # type: ignore[call-overload]
-            self._kinds = {code: str(kind) for code, kind in rows}
+            self._kinds = measure_kinds(self.session)
         return self._kinds
 
     def names(self, model: Any) -> dict[int, str]:
@@ -745,6 +745,26 @@ def build_export(
         if progress is not None:
             progress(name, done, len(request.tables))
     return tables
+
+
+def measure_kinds(session: Session) -> dict[str, str]:
+    """Every codebook code with its kind (continuous, proportion, count): what the protection
+    needs to know which columns are counts."""
+    rows = session.exec(select(Measure.code, Measure.kind)).all()  # type: ignore[call-overload]
+    return {code: str(kind) for code, kind in rows}
+
+
+def small_number_periods(session: Session, pilots: list[Pilot]) -> dict[tuple[int, str], set[str]]:
+    """Per (pilot id, measure code), the periods (ISO dates) in which the export's protection
+    (``TRACKER_EXPORT_SUPPRESS_BELOW``) leaves a cell out: one read of the pilots'
+    measurements and one pass of the protection, however many pilots."""
+    ids = [p.id for p in pilots if p.id is not None]
+    frame = measurements_frame(session, ids) if ids else None
+    if frame is None or frame.empty:
+        return {}
+    slugs = {p.slug: p.id for p in pilots}
+    lost = lost_periods(suppress_measurements(frame, measure_kinds(session), default_threshold()))
+    return {(slugs[pilot], measure): periods for (pilot, measure), periods in lost.items()}
 
 
 def default_threshold() -> int:

@@ -29,7 +29,6 @@ from tracker.errors import (
     field_error,
 )
 from tracker.i18n import t
-from tracker.io.suppression import lost_periods, suppress_measurements
 from tracker.models import (
     Measure,
     Measurement,
@@ -66,7 +65,7 @@ from tracker.services import audit
 from tracker.services.access import Action, Actor
 from tracker.services.analysis import HypothesisAnalysis, analyze_pilot, measurement_frame
 from tracker.services.common import sha256_hex, snapshot
-from tracker.services.exports import default_threshold, measurements_frame
+from tracker.services.exports import small_number_periods
 from tracker.services.hypotheses import list_amendments, list_hypotheses
 from tracker.services.journal import list_interventions, list_observations
 from tracker.services.pilots import checked_pilot, get_pilot
@@ -404,14 +403,7 @@ def small_numbers(session: Session, pilot: Pilot) -> tuple[SmallNumbers, ...]:
     """Per measure of the pilot, the periods whose cells the export's small-number protection
     leaves out (``TRACKER_EXPORT_SUPPRESS_BELOW``): frozen with a publication, so that what
     another organisation may not see stays hidden when the data change later."""
-    frame = measurements_frame(session, [pilot.id])  # type: ignore[list-item]
-    if frame.empty:
-        return ()
-    kinds = {
-        code: str(kind)
-        for code, kind in session.exec(select(Measure.code, Measure.kind)).all()  # type: ignore[call-overload]
-    }
-    lost = lost_periods(suppress_measurements(frame, kinds, default_threshold()))
+    lost = small_number_periods(session, [pilot])
     return tuple(
         SmallNumbers(measure, tuple(sorted(periods)))
         for (_, measure), periods in sorted(lost.items())

@@ -29,13 +29,13 @@ from sqlmodel import Session, col, func, select
 
 from tracker import i18n
 from tracker.errors import ValidationError
-from tracker.io.suppression import lost_periods, protect_result, suppress_measurements
-from tracker.models import Measure, Organisation, Pilot, Report, utcnow
+from tracker.io.suppression import protect_result
+from tracker.models import Organisation, Pilot, Report, utcnow
 from tracker.reports.model import Line, Outcome, ReportModel
 from tracker.services import audit
 from tracker.services.access import AccessDenied, Action, Actor, visible_organisation
 from tracker.services.common import sha256_hex, snapshot
-from tracker.services.exports import default_threshold, measurements_frame
+from tracker.services.exports import small_number_periods
 from tracker.services.pilots import checked_pilot, get_pilot
 from tracker.services.reports import ReportIntegrityError, published_report
 from tracker.services.versioning import guarded_update
@@ -128,24 +128,6 @@ def share_pilot(
     return pilot
 
 
-def _protection(session: Session, pilots: list[Pilot]) -> dict[tuple[int, str], set[str]]:
-    """Per (pilot id, measure code), the periods that lost a cell under the export's rule: one
-    read of the pilots' measurements and one pass of the protection, however many pilots."""
-    ids = [p.id for p in pilots if p.id is not None]
-    if not ids:
-        return {}
-    frame = measurements_frame(session, ids)
-    if frame.empty:
-        return {}
-    kinds = {
-        code: str(kind)
-        for code, kind in session.exec(select(Measure.code, Measure.kind)).all()  # type: ignore[call-overload]
-    }
-    slugs = {p.slug: p.id for p in pilots}
-    lost = lost_periods(suppress_measurements(frame, kinds, default_threshold()))
-    return {(slugs[pilot], measure): periods for (pilot, measure), periods in lost.items()}
-
-
 def _protected_outcome(outcome: Outcome, lost: set[str] | None) -> Outcome:
     if not lost:
         return outcome
@@ -214,7 +196,7 @@ def shared_report(
     if is_own(actor, pilot):
         return model
     organisation = _organisation_names(session, [pilot])[pilot.organisation_id]
-    return _as_read_by_others(model, pilot_id, _protection(session, [pilot]), organisation)
+    return _as_read_by_others(model, pilot_id, small_number_periods(session, [pilot]), organisation)
 
 
 @dataclass(frozen=True)
@@ -284,7 +266,7 @@ def latest_published_results(
                 )
             )
     if pending:
-        lost = _protection(session, [readable[pilot_id] for pilot_id, _ in pending])
+        lost = small_number_periods(session, [readable[pilot_id] for pilot_id, _ in pending])
         for pilot_id, index in pending:
             item = out[pilot_id][index]
             if (pilot_id, item.measure_code) in lost:

@@ -800,38 +800,31 @@ def _shared_view(who: Actor, lang: str) -> None:
     if pilot_id is None:
         return
     try:
-        view = read(lambda s: shared_report_view(s, pilot_id, actor=who))
-        shared = {
-            "model": view.model,
-            "own": view.own,
-            "slug": view.slug,
-            "title": view.title,
-            "organisation": view.organisation,
-        }
+        shared = read(lambda s: shared_report_view(s, pilot_id, actor=who))
     except TrackerError as exc:
         _refused(exc, lang)
         return
-    st.title(inert_markdown(shared["title"], block=False))
+    st.title(inert_markdown(shared.title, block=False))
     st.caption(t("ui.lib.shared_report", lang))
-    if shared["own"]:
+    if shared.own:
         st.info(t("ui.lib.own_report", lang), icon=":material/info:")
         st.page_link(
             "pages/pilot.py",
             label=t("ui.lib.open_pilot", lang),
             icon=":material/science:",
-            query_params={"pilot": shared["slug"], "lang": lang},
+            query_params={"pilot": shared.slug, "lang": lang},
         )
     else:
         st.info(
             t(
                 "ui.lib.shared_banner",
                 lang,
-                organisation=inert_markdown(shared["organisation"], block=False),
+                organisation=inert_markdown(shared.organisation, block=False),
             ),
             icon=":material/share:",
         )
     with st.container(border=True):
-        report_preview(write_report(shared["model"], lang))
+        report_preview(write_report(shared.model, lang))
 
 
 # ------------------------------------------------------------------------------- the page
