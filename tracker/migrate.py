@@ -12,6 +12,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from tracker.db import READ_ONLY_OPTION
 
@@ -76,6 +77,22 @@ def current_revision(engine: Engine) -> str | None:
     # would wait for, and time out behind, a long import that holds the write lock.
     with engine.execution_options(**{READ_ONLY_OPTION: True}).connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def at_head(conn: Connection) -> bool:
+    """Whether the database ``conn`` is in a transaction on holds the newest migration.
+
+    The check every page read makes: one small statement in the read's own transaction,
+    instead of :func:`current_revision`'s table reflection on a connection of its own. False
+    also when the version table is missing or the statement fails; then the caller asks
+    :func:`current_revision` what exactly is wrong (and rolls back this transaction first: on
+    PostgreSQL a failed statement aborts it).
+    """
+    try:
+        versions = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    except DBAPIError:
+        return False
+    return [v for (v,) in versions] == [head_revision()]
 
 
 @functools.cache

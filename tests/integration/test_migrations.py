@@ -60,6 +60,28 @@ def test_an_empty_database_has_no_revision(empty_engine):
     assert migrate.current_revision(empty_engine) is None
 
 
+def test_at_head_is_the_pages_quick_schema_check(empty_engine):
+    """``at_head`` (every page read runs it in its own transaction) agrees with Alembic: false
+    on an empty database, on an older revision and on an unknown one, true at the head; and a
+    failed check leaves a transaction that can still be rolled back (PostgreSQL aborts it)."""
+    from sqlalchemy import text
+
+    def check() -> bool:
+        with empty_engine.connect() as conn:
+            result = migrate.at_head(conn)
+            conn.rollback()
+            return result
+
+    assert check() is False  # no version table
+    migrate.upgrade(empty_engine, "0005")
+    assert check() is False
+    migrate.upgrade(empty_engine)
+    assert check() is True
+    with empty_engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    assert check() is False
+
+
 def test_downgrade_to_base_removes_every_table(empty_engine):
     migrate.upgrade(empty_engine)
     migrate.downgrade(empty_engine, "base")

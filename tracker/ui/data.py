@@ -39,6 +39,7 @@ def get_engine() -> Engine:
 
 
 def _schema_problem(engine: Engine, lang: str) -> str | None:
+    """What is wrong with the database, in the reader's words (None: nothing after all)."""
     try:
         current = migrate.current_revision(engine)
     except DBAPIError as exc:
@@ -53,17 +54,33 @@ def _schema_problem(engine: Engine, lang: str) -> str | None:
     return None
 
 
+def _at_head(session: Session) -> bool:
+    """The schema check of every read and write, in its own transaction: one small statement
+    (a page makes several reads; a reflection per read cost more than the page's queries).
+    When it fails, the transaction is rolled back and ``_schema_problem`` says why."""
+    try:
+        current = migrate.at_head(session.connection())
+    except DBAPIError:  # the database cannot be reached at all
+        current = False
+    if not current:
+        session.rollback()
+    return current
+
+
 def read(query: Callable[[Session], T]) -> T:
     """Run ``query`` (a service function taking a session) in one transaction.
 
     When the database cannot serve it, show what to do and stop the page.
     """
     engine = get_engine()
+    with session_scope(engine, read_only=True) as session:
+        if _at_head(session):
+            return query(session)
     problem = _schema_problem(engine, current_language())
     if problem is not None:
         st.warning(problem, icon=":material/database:")
         st.stop()
-    with session_scope(engine, read_only=True) as session:
+    with session_scope(engine, read_only=True) as session:  # migrated in between
         return query(session)
 
 
@@ -85,12 +102,15 @@ def write(action: Callable[[Session], T]) -> T | None:
     """
     lang = current_language()
     engine = get_engine()
-    problem = _schema_problem(engine, lang)
-    if problem is not None:
-        st.warning(problem, icon=":material/database:")
-        return None
     try:
         with session_scope(engine) as session:
+            if _at_head(session):
+                return action(session)
+        problem = _schema_problem(engine, lang)
+        if problem is not None:
+            st.warning(problem, icon=":material/database:")
+            return None
+        with session_scope(engine) as session:  # migrated in between
             return action(session)
     except ValidationError as exc:
         st.error(
