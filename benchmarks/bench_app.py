@@ -644,7 +644,7 @@ TIMED: tuple[tuple[str, str, str], ...] = (
     ("tracker.services.analysis", "analyze_many", "analysis fits: analyze_many()"),
     ("tracker.services.analysis", "measurement_frame", "measurement_frame(): rows → DataFrame"),
     ("tracker.services.measurement_entry", "measurement_grid", "measurement_grid()"),
-    ("tracker.ui.portfolio_view", "portfolio_frame", "portfolio_frame(): rows → table"),
+    ("tracker.ui.portfolio_view", "portfolio_table", "portfolio_table(): rows → Arrow table"),
     ("tracker.charts", "verdicts_by_domain", "charts: Plotly figures"),
     ("tracker.charts", "pilot_timeline", "charts: Plotly figures"),
     ("tracker.charts", "forest_plot", "charts: Plotly figures"),
@@ -746,6 +746,64 @@ def profile_runs(at: Any, runs: int, top: int = 12) -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def reads_from_memory() -> Iterator[Callable[[], None]]:
+    """Every ``read()`` of the app answered from memory: the page as it would be if its data
+    access cost nothing.
+
+    The first run under it records what each ``read()`` returned, in order; every later run
+    gets the same answers back in the same order without touching the database (the page is
+    rerun unchanged, so it asks the same questions). Yields the function that starts a run.
+    What remains is Streamlit and the page's own code: the floor under the page time that no
+    change to queries, services or the ORM can go below.
+    """
+    import tracker.ui.data as data
+
+    real = data.read
+    answers: list[Any] = []
+    position = 0
+    recording = True
+
+    def from_memory(query: Callable[[Any], Any]) -> Any:
+        nonlocal position
+        if recording:
+            answers.append(real(query))
+        elif position >= len(answers):
+            raise SystemExit("a page asked more of the database than when it was recorded")
+        position += 1
+        return answers[position - 1]
+
+    def next_run() -> None:
+        nonlocal position, recording
+        recording = recording and not answers
+        position = 0
+
+    # Views and pages import ``read`` by name: replace it wherever it was imported.
+    holders = [m for m in list(sys.modules.values()) if getattr(m, "read", None) is real]
+    for module in holders:
+        module.read = from_memory  # type: ignore[attr-defined]
+    try:
+        yield next_run
+    finally:
+        for module in holders:
+            module.read = real  # type: ignore[attr-defined]
+
+
+def page_without_data_access(at: Any, repeat: int, name: str) -> tuple[float, list[float]]:
+    """Best of ``repeat`` reruns with every read answered from memory (after one recording)."""
+    with reads_from_memory() as next_run:
+        next_run()
+        _checked(at.run(), name)  # records
+        runs = []
+        for _ in range(repeat):
+            next_run()
+            t0 = time.perf_counter()
+            at.run()
+            runs.append(time.perf_counter() - t0)
+            _checked(at, name)
+    return min(runs), runs
+
+
 def measure_page(
     name: str, at: Any, repeat: int, db: Path, empty_s: float, *, profile: bool
 ) -> dict[str, Any]:
@@ -789,6 +847,17 @@ def measure_page(
             "sql_cursor_execute_s": sum(s["execute_s"] for s in seen),
             "parts_s": dict(sorted(parts.items(), key=lambda kv: -kv[1])),
         },
+    }
+    floor, floor_runs = page_without_data_access(at, repeat, name)
+    result["without_data_access"] = {
+        "seconds": floor,
+        "runs": floor_runs,
+        "minus_empty_page_s": floor - empty_s,
+        # Even with free data access the page needs this multiple of the bare SQL:
+        "ratio_at_best": (floor - empty_s) / bare["seconds"],
+        # What the data access itself costs (the page minus its floor) against the bare SQL.
+        "data_access_s": best - floor,
+        "data_access_ratio": (best - floor) / bare["seconds"],
     }
     fits = parts.get("analysis fits: analyze_many()")
     if fits:
@@ -1008,6 +1077,13 @@ def _print_report(result: dict[str, Any], output: Path) -> None:
         )
         slow = r["bare_sql"]["slowest"][0]
         print(f"  slowest bare statement {slow['seconds']:.4f} s: {slow['sql'][:110]}")
+        floor = r["without_data_access"]
+        print(
+            f"  with every read answered from memory: {floor['seconds']:.4f} s "
+            f"(−empty {floor['minus_empty_page_s']:.4f} s = {floor['ratio_at_best']:.1f}× the "
+            f"bare SQL before any data is read); the data access itself "
+            f"{floor['data_access_s']:.4f} s = {floor['data_access_ratio']:.1f}× the bare SQL"
+        )
         if "profile" in r:
             own = ", ".join(
                 f"{p['function'].rsplit('/', 1)[-1]} {p['own_s']:.2f}"

@@ -445,6 +445,7 @@ ALL_FIGURES: dict[str, Callable[[str], go.Figure]] = {
     "domains": lambda lang: verdicts_by_domain(
         {"Wmo": dict.fromkeys(VERDICTS, 1), "Jeugd": {"contrary": 2}}, lang=lang
     ),
+    "empty domains": lambda lang: verdicts_by_domain({}, lang=lang),
     "timeline": lambda lang: pilot_timeline(TIMELINE, lang=lang, today=dt.date(2023, 6, 1)),
     "empty timeline": lambda lang: pilot_timeline([], lang=lang),
 }
@@ -666,6 +667,21 @@ def test_timeline_draws_baseline_and_intervention_as_two_segments_per_pilot():
 def test_timeline_today_defaults_to_the_current_date():
     fig = pilot_timeline(TIMELINE[:1], lang="en")
     assert shape(fig, "today").x0 == dt.date.today().isoformat()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("figure", ["domains", "empty domains", "timeline", "empty timeline"])
+def test_figures_built_without_validation_pass_plotly_s_validation(figure, lang):
+    """The overview's charts skip Plotly's validation for speed (``charts._figure``): built
+    again with validation they must come out the same, key for key and value for value."""
+    unvalidated = ALL_FIGURES[figure](lang).to_dict()
+    assert go.Figure(unvalidated).to_dict() == unvalidated
+
+
+def test_figures_without_validation_would_be_caught():
+    """The check above can fail: a misspelt key is refused when validated."""
+    with pytest.raises(ValueError, match="colour"):
+        go.Figure({"data": [{"type": "bar", "marker": {"colour": "red"}}]})
 
 
 def test_every_figure_serialises_to_json():
