@@ -203,7 +203,8 @@ def portfolio_section(lang: str) -> None:
         st.info(t("ui.home.empty", lang), icon=":material/info:")
         return
     filters = _filters(everything, lang)
-    rows = [r for r in everything if matches(r, filters)]
+    unfiltered = filters == PortfolioFilter()
+    rows = everything if unfiltered else [r for r in everything if matches(r, filters)]
     st.caption(t("ui.portfolio.count", lang, n=len(rows), total=len(everything)))
     if not rows:
         st.info(t("ui.portfolio.none", lang), icon=":material/filter_alt_off:")
