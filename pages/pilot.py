@@ -4,20 +4,21 @@ import streamlit as st
 
 from tracker.i18n import t
 from tracker.io.text import inert_markdown
-from tracker.services.pilots import open_pilot, pilot_titles
+from tracker.services.pilots import open_pilot, pilot_choices
 from tracker.ui import current_language, lessons_view, read
 from tracker.ui import pilot_view as view
 from tracker.ui.auth import require_page
 
 actor = require_page()
 lang = current_language()
-titles = read(lambda s: pilot_titles(s, actor=actor))
+asked = st.query_params.get("pilot")
+# The picker's choices and the pilot the address names (shown unless the reader picks another).
+titles, opened = read(lambda s: pilot_choices(s, actor, asked))
 if not titles:
     st.title(t("ui.nav.pilot", lang))
     st.info(t("ui.pilot.none", lang), icon=":material/info:")
     st.stop()
 
-asked = st.query_params.get("pilot")
 if asked is not None and asked not in titles:
     st.warning(t("ui.pilot.unknown", lang, slug=asked), icon=":material/search_off:")
 slug = st.selectbox(
@@ -28,7 +29,11 @@ slug = st.selectbox(
     key="pilot-choice",
 )
 st.query_params["pilot"] = slug  # the address always names the pilot shown: shareable
-pilot = read(lambda s: open_pilot(s, actor, slug))
+pilot = (
+    opened
+    if opened is not None and opened.slug == slug
+    else read(lambda s: open_pilot(s, actor, slug))
+)
 st.title(inert_markdown(pilot.title))  # a title is the officer's text: shown as typed
 
 labels = [t(f"ui.tab.{name}", lang) for name in view.TABS]

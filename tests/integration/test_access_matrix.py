@@ -733,6 +733,21 @@ def test_lists_of_pilots_hold_only_the_actors_organisation(world: World, kind: s
 
 
 @pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("asked", [PILOT_A, PILOT_B, "bestaat-niet", None])
+def test_the_pilot_picker_opens_only_a_pilot_the_actor_sees(world: World, kind: str, asked):
+    """The pilot page reads its choices and the pilot its address names together: another
+    organisation's pilot, or an unknown slug, gives no pilot (and no refusal to catch)."""
+    actor = world.actors[kind]
+    with session_scope(world.engine, read_only=True) as session:
+        titles, opened = pilots.pilot_choices(session, actor, asked)
+    assert set(titles) == SEEN_PILOTS[kind]
+    if asked in SEEN_PILOTS[kind]:
+        assert opened is not None and opened.slug == asked
+    else:
+        assert opened is None
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_list_users_is_for_admins_and_holds_only_their_organisation(world: World, kind: str):
     actor = world.actors[kind]
     with session_scope(world.engine, read_only=True) as session:

@@ -22,7 +22,7 @@ from tests.db_helpers import row_counts
 from tests.factories import ACTOR
 from tracker.db import session_scope
 from tracker.errors import ConflictError, LockedError, ValidationError
-from tracker.models import Hypothesis
+from tracker.models import Hypothesis, Measure
 from tracker.services import hypotheses, measures, pilots
 
 # The factory pilot's intervention starts on 2021-01-01.
@@ -584,3 +584,67 @@ def test_an_edit_racing_the_registration_cannot_slip_under_the_hash(engine, worl
             assert hypothesis.is_locked is (outcomes["A"] == "saved")
             if hypothesis.is_locked:
                 assert hypotheses.verify_registration(session, hypothesis)
+
+
+# --------------------------------------------------------------------------- details in a batch
+def test_hypotheses_with_details_agree_with_the_one_by_one_reads(engine, registered):
+    """The set-up tab and the analysis read every hypothesis's measure, values in force and
+    amendments at once; they must be what the per-hypothesis functions give."""
+    amend(engine, registered["H1"], "min_effect", "5", expected_version=2)
+    amend(engine, registered["H1"], "alpha", "0.1", expected_version=3)
+    amend(engine, registered["H2"], "design", "its", expected_version=2)
+    with session_scope(engine) as session:
+        details = hypotheses.hypotheses_with_details(session, registered["pilot"])
+        expected = [
+            (
+                h.code,
+                session.get(Measure, h.measure_id).code,
+                hypotheses.effective_values(session, h),
+                [(a.field, a.new_value) for a in hypotheses.list_amendments(session, h.id)],
+            )
+            for h in hypotheses.list_hypotheses(session, registered["pilot"])
+        ]
+    got = [
+        (
+            d.hypothesis.code,
+            d.measure.code,
+            d.values,
+            [(a.field, a.new_value) for a in d.amendments],
+        )
+        for d in details
+    ]
+    assert got == expected
+    assert [g[0] for g in got] == ["H1", "H2"]
+    assert got[0][3] == [("min_effect", "5.0"), ("alpha", "0.1")]  # oldest first
+    assert got[1][1] == "wachttijd" and got[1][2]["design"] == "its"
+
+
+def test_hypotheses_with_details_reads_three_times_for_any_number(engine, world):
+    from sqlalchemy import event
+
+    def statements() -> int:
+        sent: list[str] = []
+
+        def count(conn, cursor, statement, *args):
+            sent.append(statement)
+
+        with session_scope(engine) as session:
+            session.exec(text("SELECT 1")).first()  # the transaction has begun
+            event.listen(engine, "before_cursor_execute", count)
+            try:
+                hypotheses.hypotheses_with_details(session, world["pilot"])
+            finally:
+                event.remove(engine, "before_cursor_execute", count)
+        return len(sent)
+
+    two = statements()
+    with session_scope(engine) as session:
+        for code in ("H3", "H4", "H5"):
+            factories.hypothesis(session, world["pilot"], code)
+    assert two == statements() == 3
+
+
+def test_a_pilot_without_hypotheses_has_no_details(engine, world):
+    with session_scope(engine) as session:
+        empty = factories.pilot(session, slug="leeg")
+        assert hypotheses.hypotheses_with_details(session, empty.id) == []

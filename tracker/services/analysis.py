@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from tracker.analysis.engine import AnalysisSpec, analyze_many
 from tracker.analysis.result import AnalysisResult
 from tracker.models import Measure, Measurement
-from tracker.services.hypotheses import effective_values, list_amendments, list_hypotheses
+from tracker.services.hypotheses import hypotheses_with_details
 from tracker.services.pilots import get_pilot
 
 TIDY_COLUMNS = [
@@ -79,10 +79,8 @@ def analyze_pilot(session: Session, pilot_id: int) -> list[HypothesisAnalysis]:
     pilot = get_pilot(session, pilot_id)
     items = []
     meta = []
-    for hypothesis in list_hypotheses(session, pilot_id):
-        values = effective_values(session, hypothesis)
-        measure = session.get(Measure, hypothesis.measure_id)
-        assert measure is not None  # foreign key
+    for details in hypotheses_with_details(session, pilot_id):
+        hypothesis, measure, values = details.hypothesis, details.measure, details.values
         data = measurement_frame(session, pilot_id, hypothesis.measure_id)
         frame = _comparison_areas(data, str(values["comparison_group"] or ""))
         spec = AnalysisSpec(
@@ -94,7 +92,7 @@ def analyze_pilot(session: Session, pilot_id: int) -> list[HypothesisAnalysis]:
             relative=str(values["min_effect_type"]) == "relative",
             alpha=float(values["alpha"]),
             better=str(measure.better_direction),
-            amended=bool(list_amendments(session, hypothesis.id)),  # type: ignore[arg-type]
+            amended=bool(details.amendments),
             registered_late=bool(hypothesis.registered_late),
         )
         items.append((frame, spec, bool(values["is_primary"])))

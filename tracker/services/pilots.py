@@ -204,6 +204,15 @@ def pilot_titles(session: Session, *, actor: Actor) -> dict[str, str]:
     return dict(rows)
 
 
+def pilot_choices(
+    session: Session, actor: Actor, asked: str | None
+) -> tuple[dict[str, str], Pilot | None]:
+    """A pilot picker in one transaction: :func:`pilot_titles`, and the pilot with slug
+    ``asked`` when it is one of them (None otherwise: unknown, or not the actor's to see)."""
+    titles = pilot_titles(session, actor=actor)
+    return titles, open_pilot(session, actor, asked) if asked in titles else None
+
+
 def add_member(session: Session, pilot_id: int, email: str, *, actor: Actor) -> PilotMember:
     """Put a colleague of the same organisation in the pilot's team (they may then edit it)."""
     pilot = checked_pilot(session, pilot_id, actor, Action.edit_pilot)

@@ -25,11 +25,12 @@ from tracker.models import (
     Measure,
     ObservationKind,
     Pilot,
+    User,
 )
 from tracker.reports import writer as _report_texts  # noqa: F401  (report.field.* labels)
 from tracker.services import hypotheses as hyp
 from tracker.services import journal
-from tracker.services.access import Action
+from tracker.services.access import Action, Actor, may
 from tracker.services.analysis import HypothesisAnalysis, analyze_pilot
 from tracker.services.audit import pilot_history
 from tracker.services.measurement_entry import (
@@ -401,11 +402,24 @@ def _facts(pilot: Pilot) -> dict[str, Any]:
     }
 
 
+def _setup_data(
+    session: Session, pilot: Pilot, who: Actor
+) -> tuple[bool, list[hyp.HypothesisDetails], list[User]]:
+    """All the set-up tab reads, in one transaction: may the reader edit, the hypotheses with
+    their details, and the team."""
+    return (
+        may(session, who, Action.edit_pilot, pilot),
+        hyp.hypotheses_with_details(session, pilot.id),  # type: ignore[arg-type]
+        list_members(session, pilot.id),  # type: ignore[arg-type]
+    )
+
+
 def setup_tab(pilot: Pilot, lang: str) -> None:
+    who = actor()
+    editable, details, members = read(lambda s: _setup_data(s, pilot, who))
     st.markdown(context_text(_facts(pilot), lang))
     if pilot.shared_at is not None:
         st.caption(t("ui.pilot.shared_since", lang, date=date_text(pilot.shared_at, lang)))
-    editable = may_on(pilot, Action.edit_pilot)
     if editable:
         _intervention_type_form(pilot, lang)
     if pilot.aim:
@@ -419,10 +433,9 @@ def setup_tab(pilot: Pilot, lang: str) -> None:
         st.markdown(f"**{t('ui.pilot.partners', lang)}:** " + md(", ".join(pilot.partners)))
 
     st.subheader(t("ui.hyp.heading", lang))
-    rows = read(lambda s: _hypotheses_with_details(s, pilot.id))
-    for hypothesis, measure, values, amendments in rows:
-        _hypothesis_card(hypothesis, measure, values, amendments, lang, editable=editable)
-    if editable and any(not h.is_locked for h, *_ in rows):
+    for d in details:
+        _hypothesis_card(d.hypothesis, d.measure, d.values, d.amendments, lang, editable=editable)
+    if editable and any(not d.hypothesis.is_locked for d in details):
         st.info(t("ui.hyp.register_help", lang), icon=":material/lock:")
         if st.button(t("ui.hyp.register", lang), type="primary", key="register"):
             late = dt.date.today() > pilot.intervention_start
@@ -432,7 +445,7 @@ def setup_tab(pilot: Pilot, lang: str) -> None:
             if done is not None:
                 st.success(t("ui.hyp.registered_ok", lang, n=len(done)))
                 st.rerun()
-    _team(pilot, editable, lang)
+    _team(pilot, members, editable, lang)
 
 
 def _intervention_type_form(pilot: Pilot, lang: str) -> None:
@@ -466,9 +479,8 @@ def _intervention_type_form(pilot: Pilot, lang: str) -> None:
                 st.rerun()  # the facts above show the new type
 
 
-def _team(pilot: Pilot, editable: bool, lang: str) -> None:
+def _team(pilot: Pilot, members: list[User], editable: bool, lang: str) -> None:
     st.subheader(t("ui.team.heading", lang))
-    members = read(lambda s: list_members(s, pilot.id))
     for user in members:
         owner = f" ({t('ui.team.owner', lang)})" if user.id == pilot.owner_id else ""
         st.markdown(f"- {md(user.display_name)} · {md(user.email)}{owner}")
@@ -480,16 +492,6 @@ def _team(pilot: Pilot, editable: bool, lang: str) -> None:
                 if added is not None:
                     st.success(t("ui.team.added", lang))
                     st.rerun()
-
-
-def _hypotheses_with_details(session: Session, pilot_id: int) -> list[tuple[Any, ...]]:
-    out = []
-    for h in hyp.list_hypotheses(session, pilot_id):
-        measure = session.get(Measure, h.measure_id)
-        out.append(
-            (h, measure, hyp.effective_values(session, h), hyp.list_amendments(session, h.id))
-        )
-    return out
 
 
 def _hypothesis_card(
