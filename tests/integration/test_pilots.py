@@ -298,6 +298,20 @@ def test_a_pilot_can_be_found_by_id_or_slug(engine, world):
         assert by_id.id == by_text_id.id == by_slug.id == world["pilot"]
 
 
+def test_an_address_with_a_slug_of_digits_opens_that_slug_not_that_id(engine, world):
+    """``?pilot=`` holds slugs; a slug may be all digits. ``resolve_pilot`` (the CLI's
+    ``--pilot``) reads digits as an id, the page's reads must not."""
+    digits = f"{world['pilot']:02d}"  # the first pilot's id, written as another pilot's slug
+    with session_scope(engine) as session:
+        other = factories.pilot(session, slug=digits)
+        assert pilots.resolve_pilot(session, digits).id == world["pilot"]
+        assert pilots.open_pilot_by_slug(session, ACTOR, digits).id == other.id
+        titles, opened = pilots.pilot_choices(session, ACTOR, digits)
+        assert digits in titles and opened is not None and opened.id == other.id
+        with pytest.raises(NotFoundError):
+            pilots.open_pilot_by_slug(session, ACTOR, "bestaat-niet")
+
+
 def test_a_pilot_for_an_unknown_organisation_is_not_found(engine, world):
     with pytest.raises(NotFoundError) as caught, session_scope(engine) as session:
         pilots.create_pilot(session, pilot_data(), organisation_id=999, actor=ACTOR)

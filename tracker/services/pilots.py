@@ -210,7 +210,17 @@ def pilot_choices(
     """A pilot picker in one transaction: :func:`pilot_titles`, and the pilot with slug
     ``asked`` when it is one of them (None otherwise: unknown, or not the actor's to see)."""
     titles = pilot_titles(session, actor=actor)
-    return titles, open_pilot(session, actor, asked) if asked in titles else None
+    return titles, open_pilot_by_slug(session, actor, asked) if asked in titles else None
+
+
+def open_pilot_by_slug(session: Session, actor: Actor, slug: str) -> Pilot:
+    """:func:`open_pilot` for an address or a picker, which only ever hold slugs: a slug of
+    digits ("2024") is that slug, not the pilot with that id."""
+    pilot = find_pilot_by_slug(session, slug)
+    if pilot is None:
+        raise NotFoundError("pilot", slug)
+    access.require(session, actor, Action.view, pilot)
+    return pilot
 
 
 def add_member(session: Session, pilot_id: int, email: str, *, actor: Actor) -> PilotMember:

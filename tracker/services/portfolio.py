@@ -138,7 +138,7 @@ def _domains(stored: str | list[str] | None, parsed: dict[str, tuple[str, ...]])
         return tuple(stored)
     domains = parsed.get(stored)
     if domains is None:
-        domains = parsed[stored] = tuple(json.loads(stored))
+        domains = parsed[stored] = tuple(json.loads(stored) or ())  # JSON null: none
     return domains
 
 

@@ -38,14 +38,20 @@ def get_engine() -> Engine:
     return _engine_for(load_settings().database_url)
 
 
+def _unreachable(engine: Engine, exc: DBAPIError, lang: str) -> str:
+    detail = str(exc.orig or exc).splitlines()[0]
+    if "database is locked" in detail:  # SQLite: another save held the lock past the timeout
+        return t("ui.db.busy", lang)
+    url = engine.url.render_as_string(hide_password=True)
+    return t("ui.db.unreachable", lang, url=url, detail=detail)
+
+
 def _schema_problem(engine: Engine, lang: str) -> str | None:
     """What is wrong with the database, in the reader's words (None: nothing after all)."""
     try:
         current = migrate.current_revision(engine)
     except DBAPIError as exc:
-        url = engine.url.render_as_string(hide_password=True)
-        detail = str(exc.orig or exc).splitlines()[0]
-        return t("ui.db.unreachable", lang, url=url, detail=detail)
+        return _unreachable(engine, exc, lang)
     if current is None:
         return t("ui.db.not_migrated", lang)
     head = migrate.head_revision()
@@ -54,17 +60,26 @@ def _schema_problem(engine: Engine, lang: str) -> str | None:
     return None
 
 
-def _at_head(session: Session) -> bool:
-    """The schema check of every read and write, in its own transaction: one small statement
-    (a page makes several reads; a reflection per read cost more than the page's queries).
-    When it fails, the transaction is rolled back and ``_schema_problem`` says why."""
+def _schema_check(session: Session, engine: Engine, lang: str) -> str | None:
+    """The check every read and write makes as its transaction begins: None when the database
+    holds the newest migration, else what is wrong, in the reader's words.
+
+    One small statement in the session's own transaction (a page makes several reads, and an
+    Alembic reflection per read cost more than the page's queries). When the transaction cannot
+    even begin, that error is the answer: trying again would wait as long again (a busy SQLite
+    database, a server that does not answer). When the check fails, the transaction is rolled
+    back (PostgreSQL aborts it) and ``_schema_problem`` says why; if it finds nothing (migrated
+    in between), the session begins afresh on its next statement.
+    """
     try:
-        current = migrate.at_head(session.connection())
-    except DBAPIError:  # the database cannot be reached at all
-        current = False
-    if not current:
+        connection = session.connection()
+    except DBAPIError as exc:
         session.rollback()
-    return current
+        return _unreachable(engine, exc, lang)
+    if migrate.at_head(connection):
+        return None
+    session.rollback()
+    return _schema_problem(engine, lang)
 
 
 def read(query: Callable[[Session], T]) -> T:
@@ -73,15 +88,13 @@ def read(query: Callable[[Session], T]) -> T:
     When the database cannot serve it, show what to do and stop the page.
     """
     engine = get_engine()
+    lang = current_language()
     with session_scope(engine, read_only=True) as session:
-        if _at_head(session):
+        problem = _schema_check(session, engine, lang)
+        if problem is None:
             return query(session)
-    problem = _schema_problem(engine, current_language())
-    if problem is not None:
-        st.warning(problem, icon=":material/database:")
-        st.stop()
-    with session_scope(engine, read_only=True) as session:  # migrated in between
-        return query(session)
+    st.warning(problem, icon=":material/database:")
+    st.stop()
 
 
 def actor() -> Actor:
@@ -104,14 +117,11 @@ def write(action: Callable[[Session], T]) -> T | None:
     engine = get_engine()
     try:
         with session_scope(engine) as session:
-            if _at_head(session):
+            problem = _schema_check(session, engine, lang)
+            if problem is None:
                 return action(session)
-        problem = _schema_problem(engine, lang)
-        if problem is not None:
-            st.warning(problem, icon=":material/database:")
-            return None
-        with session_scope(engine) as session:  # migrated in between
-            return action(session)
+        st.warning(problem, icon=":material/database:")
+        return None
     except ValidationError as exc:
         st.error(
             t("ui.write.invalid", lang)

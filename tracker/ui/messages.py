@@ -105,6 +105,16 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Run `tracker db upgrade` in a terminal and refresh this page."
         ),
     },
+    "ui.db.busy": {
+        "nl": (
+            "De database is bezet: een andere opslag (bijvoorbeeld een grote import) duurt "
+            "langer dan de wachttijd. Er is niets opgeslagen; probeer het over een minuut opnieuw."
+        ),
+        "en": (
+            "The database is busy: another save (a large import, say) is taking longer than the "
+            "waiting time. Nothing was saved; try again in a minute."
+        ),
+    },
     "ui.db.unreachable": {
         "nl": (
             "De database ({url}) is niet bereikbaar. Controleer de instelling "
