@@ -17,12 +17,13 @@ results only from published reports with small numbers protected).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from tracker import charts
 from tracker.analysis.lesson_status import LESSON_STATUSES
@@ -49,6 +50,8 @@ from tracker.services.sharing import shared_report_view
 from tracker.ui.data import read
 from tracker.ui.lessons_view import report_preview
 from tracker.vocabulary import TAG_KINDS, TagKind, intervention_type_label, tag_label
+
+T = TypeVar("T")
 
 LIBRARY_PAGE = "pages/library.py"
 LIBRARY_PATH = "bibliotheek"  # the page's url_path in streamlit_app.py
@@ -735,15 +738,23 @@ def _evidence_table(views: Sequence[EvidenceView], side: str, lang: str) -> None
     )
 
 
-def _lesson_view(who: Actor, lang: str) -> None:
+def _from_address(name: str, load: Callable[[Session, int], T], lang: str) -> T | None:
+    """What the id in ``?name=`` names, read with ``load``; None after saying why not (no
+    valid number, or not there / not the reader's to see). Starts with the way back."""
     _back(lang)
-    lesson_id = _number_from_address("lesson", lang)
-    if lesson_id is None:
-        return
+    item_id = _number_from_address(name, lang)
+    if item_id is None:
+        return None
     try:
-        detail = read(lambda s: lesson_detail(s, lesson_id, actor=who))
+        return read(lambda s: load(s, item_id))
     except TrackerError as exc:
         _refused(exc, lang)
+        return None
+
+
+def _lesson_view(who: Actor, lang: str) -> None:
+    detail = _from_address("lesson", lambda s, i: lesson_detail(s, i, actor=who), lang)
+    if detail is None:
         return
     measures = _measure_names()
     st.title(inert_markdown(detail.statement, block=False))
@@ -795,14 +806,8 @@ def _lesson_view(who: Actor, lang: str) -> None:
 
 # ------------------------------------------------------------------------ a shared report
 def _shared_view(who: Actor, lang: str) -> None:
-    _back(lang)
-    pilot_id = _number_from_address("shared", lang)
-    if pilot_id is None:
-        return
-    try:
-        shared = read(lambda s: shared_report_view(s, pilot_id, actor=who))
-    except TrackerError as exc:
-        _refused(exc, lang)
+    shared = _from_address("shared", lambda s, i: shared_report_view(s, i, actor=who), lang)
+    if shared is None:
         return
     st.title(inert_markdown(shared.title, block=False))
     st.caption(t("ui.lib.shared_report", lang))
