@@ -524,10 +524,14 @@ def open_empty() -> Any:
     return _checked(at.run(), "the empty page")
 
 
-def best_rerun(at: Any, repeat: int, what: str) -> tuple[float, list[float]]:
-    """Best of ``repeat`` reruns of the page ``at`` is on (it has been run once already)."""
+def best_rerun(
+    at: Any, repeat: int, what: str, *, before_each: Callable[[], None] = lambda: None
+) -> tuple[float, list[float]]:
+    """Best of ``repeat`` reruns of the page ``at`` is on (it has been run once already);
+    ``before_each`` runs, untimed, before every rerun."""
     runs = []
     for _ in range(repeat):
+        before_each()
         t0 = time.perf_counter()
         at.run()
         runs.append(time.perf_counter() - t0)
@@ -636,7 +640,7 @@ def replay(path: Path, statements: list[tuple[str, Any]], repeat: int) -> dict[s
 # it (every module that imported the function by name gets the timed version during one run).
 TIMED: tuple[tuple[str, str, str], ...] = (
     ("tracker.ui.data", "read", "read(): every data access, all below that it calls included"),
-    ("tracker.ui.data", "_schema_problem", "read(): schema-version check (alembic)"),
+    ("tracker.ui.data", "_schema_check", "read(): schema-version check"),
     ("tracker.services.portfolio", "portfolio", "portfolio()"),
     ("tracker.services.portfolio", "filter_options", "filter_options()"),
     ("tracker.services.pilots", "pilot_titles", "pilot_titles()"),
@@ -794,14 +798,7 @@ def page_without_data_access(at: Any, repeat: int, name: str) -> tuple[float, li
     with reads_from_memory() as next_run:
         next_run()
         _checked(at.run(), name)  # records
-        runs = []
-        for _ in range(repeat):
-            next_run()
-            t0 = time.perf_counter()
-            at.run()
-            runs.append(time.perf_counter() - t0)
-            _checked(at, name)
-    return min(runs), runs
+        return best_rerun(at, repeat, name, before_each=next_run)
 
 
 def measure_page(

@@ -4,7 +4,7 @@ import streamlit as st
 
 from tracker.i18n import t
 from tracker.io.text import inert_markdown
-from tracker.services.pilots import open_pilot_by_slug, pilot_choices
+from tracker.services.pilots import open_pilot, pilot_choices
 from tracker.ui import current_language, lessons_view, read
 from tracker.ui import pilot_view as view
 from tracker.ui.auth import require_page
@@ -32,7 +32,7 @@ st.query_params["pilot"] = slug  # the address always names the pilot shown: sha
 pilot = (
     opened
     if opened is not None and opened.slug == slug
-    else read(lambda s: open_pilot_by_slug(s, actor, slug))
+    else read(lambda s: open_pilot(s, actor, slug))
 )
 st.title(inert_markdown(pilot.title))  # a title is the officer's text: shown as typed
 

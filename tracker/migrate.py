@@ -80,7 +80,7 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def at_head(conn: Connection) -> bool:
-    """Whether the database ``conn`` is in a transaction on holds the newest migration.
+    """Whether the database behind ``conn`` (in a transaction) holds the newest migration.
 
     The check every page read makes: one small statement in the read's own transaction,
     instead of :func:`current_revision`'s table reflection on a connection of its own. False

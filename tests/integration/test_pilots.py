@@ -305,11 +305,11 @@ def test_an_address_with_a_slug_of_digits_opens_that_slug_not_that_id(engine, wo
     with session_scope(engine) as session:
         other = factories.pilot(session, slug=digits)
         assert pilots.resolve_pilot(session, digits).id == world["pilot"]
-        assert pilots.open_pilot_by_slug(session, ACTOR, digits).id == other.id
+        assert pilots.open_pilot(session, ACTOR, digits).id == other.id
         titles, opened = pilots.pilot_choices(session, ACTOR, digits)
         assert digits in titles and opened is not None and opened.id == other.id
         with pytest.raises(NotFoundError):
-            pilots.open_pilot_by_slug(session, ACTOR, "bestaat-niet")
+            pilots.open_pilot(session, ACTOR, "bestaat-niet")
 
 
 def test_a_pilot_for_an_unknown_organisation_is_not_found(engine, world):

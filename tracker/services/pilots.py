@@ -73,13 +73,17 @@ def checked_pilot(session: Session, pilot_id: int, actor: Actor, action: Action)
     return pilot
 
 
-def open_pilot(session: Session, actor: Actor, ref: str | int) -> Pilot:
-    """A pilot by id or slug for reading: refused when it belongs to another organisation.
+def open_pilot(session: Session, actor: Actor, slug: str) -> Pilot:
+    """A pilot by its slug for reading: refused when it belongs to another organisation.
 
-    Pages and exports get their pilot here; what they then read of it (measurements,
-    analyses, reports, history) belongs to a pilot the actor was allowed to open.
+    Pages get their pilot here; what they then read of it (measurements, analyses, reports,
+    history) belongs to a pilot the actor was allowed to open. An address or a picker only
+    ever holds slugs, so a slug of digits ("2024") is that slug, not the pilot with that id
+    (:func:`resolve_pilot`, the CLI's ``--pilot``, reads digits as an id).
     """
-    pilot = resolve_pilot(session, ref)
+    pilot = find_pilot_by_slug(session, slug)
+    if pilot is None:
+        raise NotFoundError("pilot", slug)
     access.require(session, actor, Action.view, pilot)
     return pilot
 
@@ -210,17 +214,7 @@ def pilot_choices(
     """A pilot picker in one transaction: :func:`pilot_titles`, and the pilot with slug
     ``asked`` when it is one of them (None otherwise: unknown, or not the actor's to see)."""
     titles = pilot_titles(session, actor=actor)
-    return titles, open_pilot_by_slug(session, actor, asked) if asked in titles else None
-
-
-def open_pilot_by_slug(session: Session, actor: Actor, slug: str) -> Pilot:
-    """:func:`open_pilot` for an address or a picker, which only ever hold slugs: a slug of
-    digits ("2024") is that slug, not the pilot with that id."""
-    pilot = find_pilot_by_slug(session, slug)
-    if pilot is None:
-        raise NotFoundError("pilot", slug)
-    access.require(session, actor, Action.view, pilot)
-    return pilot
+    return titles, open_pilot(session, actor, asked) if asked in titles else None
 
 
 def add_member(session: Session, pilot_id: int, email: str, *, actor: Actor) -> PilotMember:

@@ -142,6 +142,9 @@ def _domains(stored: str | list[str] | None, parsed: dict[str, tuple[str, ...]])
     return domains
 
 
+_KNOWN = frozenset(VERDICTS)
+
+
 def _ordered(counts: Mapping[str, int]) -> dict[str, int]:
     """Non-zero counts, known verdicts in their fixed order, unknown ones after them by name."""
     ordered = {v: counts[v] for v in VERDICTS if counts.get(v)}
@@ -151,32 +154,19 @@ def _ordered(counts: Mapping[str, int]) -> dict[str, int]:
     return ordered
 
 
-_KNOWN = frozenset(VERDICTS)
-
-
 class _VerdictMixes:
-    """``_verdict_counts`` for many pilots: most share one of a few mixes, each worked out
-    once (every row still gets a dict of its own)."""
+    """``_ordered`` for many pilots: most share one of a few mixes, each put in order once
+    (every row still gets a dict of its own)."""
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[tuple[tuple[str, int], ...], int], dict[str, int]] = {}
+        self._seen: dict[tuple[tuple[str, int], ...], dict[str, int]] = {}
 
-    def __call__(self, stored: Mapping[str, int] | None, n_hypotheses: int) -> dict[str, int]:
-        key = (tuple(stored.items()) if stored else (), n_hypotheses)
+    def __call__(self, counts: Mapping[str, int]) -> dict[str, int]:
+        key = tuple(counts.items())
         mix = self._seen.get(key)
         if mix is None:
-            mix = self._seen[key] = _verdict_counts(stored, n_hypotheses)
+            mix = self._seen[key] = _ordered(counts)
         return dict(mix)
-
-
-def _verdict_counts(stored: Mapping[str, int] | None, n_hypotheses: int) -> dict[str, int]:
-    """A pilot's verdict mix: its stored verdicts, and a hypothesis never analysed counted as
-    insufficient data, so that the counts add up to ``n_hypotheses``."""
-    counts = dict(stored) if stored else {}
-    never_analysed = n_hypotheses - sum(counts.values())
-    if never_analysed > 0:
-        counts[INSUFFICIENT_DATA] = counts.get(INSUFFICIENT_DATA, 0) + never_analysed
-    return _ordered(counts)
 
 
 def _conditions(filters: PortfolioFilter, organisation_id: int | None) -> list[Any]:
@@ -263,9 +253,9 @@ def portfolio(
     if not pilots:
         return []
 
-    # Hypotheses per pilot and stored verdict in one query (a hypothesis never analysed has
-    # no verdict row: NULL), with how many were registered late.
-    n_hypotheses: dict[int, int] = {}
+    # Hypotheses per pilot and stored verdict in one query, with how many were registered
+    # late. A hypothesis never analysed has no verdict row (NULL): it counts as insufficient
+    # data, so a pilot's counts add up to its number of hypotheses.
     n_late: dict[int, int] = {}
     verdicts: dict[int, dict[str, int]] = {}
     for pilot_id, verdict, count, late in connection.execute(
@@ -284,10 +274,10 @@ def portfolio(
             conditions,
         )
     ).all():  # fetched at once: row by row costs twice as much
-        n_hypotheses[pilot_id] = n_hypotheses.get(pilot_id, 0) + count
         n_late[pilot_id] = n_late.get(pilot_id, 0) + int(late or 0)
-        if verdict is not None:
-            verdicts.setdefault(pilot_id, {})[verdict] = count
+        counts = verdicts.setdefault(pilot_id, {})
+        verdict = INSUFFICIENT_DATA if verdict is None else verdict
+        counts[verdict] = counts.get(verdict, 0) + count
     # A thousand rows on every run of the overview: plain tuples and dicts below, no Counter,
     # since this loop costs as much as the queries above when written the obvious way.
     mixes = _VerdictMixes()
@@ -314,7 +304,7 @@ def portfolio(
             intervention_start=intervention_start,
             evaluation_end=evaluation_end,
         )
-        n = n_hypotheses.get(pilot_id, 0)
+        mix = mixes(verdicts.get(pilot_id, {}))
         domains = _domains(domains, parsed)
         rows.append(
             PortfolioRow(  # positional, in field order: keywords cost a dict per row
@@ -328,8 +318,8 @@ def portfolio(
                 str(status),
                 phase,
                 owner or "",
-                n,
-                mixes(verdicts.get(pilot_id), n),
+                sum(mix.values()),
+                mix,
                 entered.date() if entered is not None else None,
                 latest_period,
                 is_overdue(
